@@ -67,9 +67,10 @@ export interface MuxStart {
   setupMs: number;
 }
 
-/** The master did not come up: bosh's answer, whole. */
+/** The master did not come up: bosh's answer, whole; `late` when bosh still ran at the setup's end and was stopped. */
 export interface MuxFailed {
   bosh: CommandResult;
+  late?: true;
 }
 
 export class BoshSshMux {
@@ -117,10 +118,12 @@ export class BoshSshMux {
       if (await mux.control('check')) return mux;
       await sleep(CHECK_EVERY_MS);
     }
+    // Still running, it was stopped: what it exits with then is the stop's, not an answer of bosh's.
+    const late = mux.up;
     stop.abort();
     const bosh = await master;
     await rm(dir, { recursive: true, force: true });
-    return { bosh };
+    return late ? { bosh, late } : { bosh };
   }
 
   /** Whether bosh's master still runs: a command goes over it only then. */

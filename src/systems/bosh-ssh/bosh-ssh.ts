@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StepFailed } from '../../core/errors.js';
 import { printableJson } from '../../core/display.js';
+import { roughDuration } from '../../core/duration.js';
 import { Redactor } from '../../core/redact.js';
 import { invocation } from '../../core/invocation.js';
 import { isStdinStream } from '../../core/stdin.js';
@@ -50,6 +51,8 @@ export interface BoshSshOptions {
   share?: boolean;
   /** Where the operator is told that a cell's commands each need a `bosh ssh` of their own, and why (default: stderr). */
   warn?: (text: string) => void;
+  /** v2: how long the shared session's bosh may take to share its connection before it is stopped (default SESSION_SETUP_MS). */
+  shareSetupMs?: number;
 }
 
 /**
@@ -125,6 +128,10 @@ class BoshCellSession implements CellSession {
     this.where = `cell ${cellIp} (bosh ssh ${target.instance}${gw})`;
   }
 
+  private get shareSetupMs(): number {
+    return this.opts.shareSetupMs ?? SESSION_SETUP_MS;
+  }
+
   async run(spec: CommandSpec): Promise<CommandResult> {
     const mux = await this.shared();
     if (mux) {
@@ -190,7 +197,7 @@ class BoshCellSession implements CellSession {
         runner: this.opts.runner,
         binary: this.binary,
         masterArgs: (socket) => boshSshMasterArgs(this.target, this.opts.gateway, socket),
-        setupMs: SESSION_SETUP_MS,
+        setupMs: this.shareSetupMs,
       });
       if (started instanceof BoshSshMux) return started;
       if ('cannot' in started) return this.unshared(started.cannot);
@@ -198,7 +205,10 @@ class BoshCellSession implements CellSession {
       // The cell or the gateway did not let ssh in: no command ran, and a session of each command's own would not get in either.
       if (SSH_CLIENT_ERROR.test(started.bosh.stderr)) throw this.unreached(false, started.bosh.stderr);
       const said = [started.bosh.stderr, started.bosh.stdout].map((t) => t.trim().split('\n').at(-1) ?? '').find(Boolean);
-      return this.unshared(`bosh exited ${String(started.bosh.exitCode)} before its ssh shared a connection${said ? `: ${said}` : ''}`);
+      const why = started.late
+        ? `its ssh had shared no connection ${roughDuration(this.shareSetupMs)} after bosh started (bosh was stopped, which has the director remove its user)`
+        : `bosh exited ${String(started.bosh.exitCode)} before its ssh shared a connection`;
+      return this.unshared(`${why}${said ? `: ${said}` : ''}`);
     })();
     this.mux = attempt;
     attempt.catch(() => {

@@ -16,7 +16,7 @@ import { createBoshCellAccess } from '../../../src/systems/bosh-ssh/index.js';
 import type { BoshSshOptions } from '../../../src/systems/bosh-ssh/bosh-ssh.js';
 import { LocalRunner } from '../../../src/systems/local-runner.js';
 import { StepFailed } from '../../../src/core/errors.js';
-import type { CellAccess, CellSession } from '../../../src/core/seams.js';
+import type { CellAccess, CellSession, CommandResult, CommandRunner } from '../../../src/core/seams.js';
 import { setUpFakeClis, type FakeClis } from '../../support/fake-cli/install.js';
 import { BOSH_VERSIONS, boshWorld } from '../../support/fake-cli/worlds.js';
 import type { BoshSshWorld } from '../../support/fake-cli/bosh-session.js';
@@ -47,6 +47,18 @@ const eventsSince = (fake: FakeClis, made: number): string[] =>
     .slice(made)
     .map((e) => e.event);
 
+/** Two commands (`echo one`, `echo two`) in a session of `access`, each answered; what the double's director did with temporary users meanwhile. */
+async function twoCommands(fake: FakeClis, access: CellAccess): Promise<string[]> {
+  const session = await access.open(CELL_IP);
+  const made = sessionsOf(fake).length;
+  try {
+    for (const word of ['one', 'two']) expect((await session.run({ argv: ['echo', word], writes: false })).stdout).toBe(`${word}\n`);
+  } finally {
+    await session.close();
+  }
+  return eventsSince(fake, made);
+}
+
 /**
  * The cell access over the bosh double `fake`, as a run builds it: bosh run with `env` over this process's
  * (and `runnerEnv` over that), no gateway, the double's scratch folder; `o` gives the rest.
@@ -54,12 +66,16 @@ const eventsSince = (fake: FakeClis, made: number): string[] =>
 function accessOver(
   fake: FakeClis,
   env: Record<string, string>,
-  o: Partial<Omit<BoshSshOptions, 'runner'>> & { runnerEnv?: Record<string, string> } = {},
+  o: Partial<Omit<BoshSshOptions, 'runner'>> & {
+    runnerEnv?: Record<string, string>;
+    /** The runner as the session sees it, around the one that runs the programs. */
+    over?: (runner: CommandRunner) => CommandRunner;
+  } = {},
 ): CellAccess {
-  const { runnerEnv, ...rest } = o;
+  const { runnerEnv, over = (r) => r, ...rest } = o;
   return createBoshCellAccess({
     redactor: new Redactor(),
-    runner: new LocalRunner({ env: { ...process.env, ...env, ...runnerEnv } }),
+    runner: over(new LocalRunner({ env: { ...process.env, ...env, ...runnerEnv } })),
     binary: join(fake.binDir, 'bosh'),
     gateway: { disable: true },
     scratch: join(fake.dir, 'scratch'),
@@ -254,14 +270,7 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           );
           expect(refused).toMatchObject({ code: 1, stdout: expect.stringContaining('Non-interactive SSH requires non-empty command') });
           const theirs = accessOver(fake, env, { runnerEnv: { BOSH_NON_INTERACTIVE: 'true' } });
-          const fresh = await theirs.open(CELL_IP);
-          const made = sessionsOf(fake).length;
-          try {
-            for (const word of ['one', 'two']) expect((await fresh.run({ argv: ['echo', word], writes: false })).stdout).toBe(`${word}\n`);
-          } finally {
-            await fresh.close();
-          }
-          expect(eventsSince(fake, made)).toEqual(['setup', 'cleanup']);
+          expect(await twoCommands(fake, theirs)).toEqual(['setup', 'cleanup']);
         },
       );
 
@@ -275,21 +284,47 @@ describe.skipIf(!sshdAvailable)('cell access through bosh ssh (bosh double, real
           mkdirSync(long);
           const tmp = process.env.TMPDIR;
           process.env.TMPDIR = long;
-          const fresh = await theirs.open(CELL_IP);
-          const made = sessionsOf(fake).length;
           try {
-            for (const word of ['one', 'two']) expect((await fresh.run({ argv: ['echo', word], writes: false })).stdout).toBe(`${word}\n`);
+            expect(await twoCommands(fake, theirs)).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
           } finally {
             process.env.TMPDIR = tmp;
-            await fresh.close();
           }
-          expect(eventsSince(fake, made)).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
           expect(warnings).toEqual([
             expect.stringMatching(
               /^cell 10\.58\.111\.150 \(bosh ssh .*\): each command runs in a `bosh ssh` of its own .*: the one shared session could not be set up, as its socket's path in the temporary folder \(.*then-some\) would be longer than the 90 characters a Unix socket takes; a shorter TMPDIR lets it$/,
             ),
           ]);
           expect(readdirSync(long)).toEqual([]);
+        },
+      );
+
+      it.runIf(shares(era))(
+        'stops a shared bosh ssh that has shared no connection when its setup time is up, says so, and runs each command in a bosh ssh of its own',
+        async () => {
+          const warnings: string[] = [];
+          let master: Promise<CommandResult> | undefined;
+          // bosh's place in the master's lifeline held by a program that only waits: its ssh never shares a connection.
+          const theirs = accessOver(fake, env, {
+            warn: (text) => warnings.push(text),
+            shareSetupMs: 1500,
+            over: (runner) => ({
+              where: runner.where,
+              run: (spec) => {
+                if (!spec.argv.includes('--opts=-oControlMaster=yes')) return runner.run(spec);
+                master = runner.run({ ...spec, argv: [...spec.argv.slice(0, 4), 'sleep', '600'] });
+                return master;
+              },
+            }),
+          });
+          expect(await twoCommands(fake, theirs)).toEqual(['setup', 'cleanup', 'setup', 'cleanup']);
+          // Stopped at the end of its setup time: the program in bosh's place is gone (it held the master's output open).
+          expect(master).toBeDefined();
+          expect((await master!).durationMs).toBeLessThan(60_000);
+          expect(warnings).toEqual([
+            expect.stringMatching(
+              /^cell 10\.58\.111\.150 \(bosh ssh .*\): each command runs in a `bosh ssh` of its own .*: the one shared session could not be set up, as its ssh had shared no connection 2 s after bosh started \(bosh was stopped, which has the director remove its user\)$/,
+            ),
+          ]);
         },
       );
 
