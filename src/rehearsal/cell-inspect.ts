@@ -1,15 +1,12 @@
 /** `docker inspect` on the simulated cell: Docker 1.11's JSON for each container named. */
 import { type CellWorld, fail, findContainer, NEVER, ok, type Out, restarting, type SimContainer } from './cell-world.js';
-import { restartedAgain } from './restore.js';
 
-export function inspect(state: CellWorld, a: string[], now: Date = new Date()): Out {
+export function inspect(state: CellWorld, a: string[]): Out {
   const names = a[0] === '--type' ? a.slice(2) : a;
   const found: object[] = [];
   const errors: string[] = [];
   for (const n of names) {
     const c = findContainer(state, n);
-    // Docker restarted a crash-looping container since it was last looked at.
-    if (c && restarting(c)) restartedAgain(c, now);
     if (c) found.push(inspectJson(state, c));
     else errors.push(`Error: No such container: ${n}\n`);
   }

@@ -34,8 +34,11 @@ function transition(
     if (running) c.startedAt = now.toISOString();
     else c.finishedAt = now.toISOString();
     c.pg = { ...c.pg, ready: running };
-    // A start by hand begins the restart policy's count anew; a stop by hand ends a crash loop.
+    // A start by hand sets RestartCount back to 0 (daemon/start.go containerStart: ResetRestartManager(true));
+    // a stop by hand ends a crash loop.
+    if (running) delete c.restartCount;
     delete c.patroni;
+    delete c.crashLoop;
     hook?.(c);
   }
 }

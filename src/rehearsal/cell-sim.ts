@@ -9,6 +9,7 @@
  * (stop, start, logs), cell-exec.ts (pg_isready, pg_controldata) and cell-files.ts (find, mkdir, test).
  */
 import type { CommandResult, CommandSpec, DatabaseCall, StdinData } from '../core/seams.js';
+import { advanceCrashLoop } from './crash-loop.js';
 import { isStdinStream, stdinBytes } from '../core/stdin.js';
 import { TarScan } from './cell-drill-tar.js';
 import { answerCall } from './cell-database.js';
@@ -66,6 +67,8 @@ async function cellInput(stdin: StdinData): Promise<CellInput> {
 export function simulateCell(state: CellWorld, spec: CellSpec, hooks: CellHooks = {}): CommandResult {
   const argv = cellCommand(state, spec);
   const now = (hooks.now ?? (() => new Date()))();
+  // What Docker's restart policy did since the last command: a crash loop's exits and restarts.
+  for (const c of Object.values(state.containers)) advanceCrashLoop(c, now);
   const out =
     argv === undefined
       ? fail(1, 'sudo: a password is required\n')
@@ -91,12 +94,13 @@ function docker(state: CellWorld, args: string[], stdin: CellInput, hooks: CellH
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();
+  for (const c of Object.values(state.containers)) advanceCrashLoop(c, now);
   // The drill's throwaway containers (cell-drill-sim.ts) live beside the platform's.
   const drill = drillDocker(state, command, a, stdin);
   if (drill) return drill;
   switch (command) {
     case 'inspect':
-      return inspect(state, a, now);
+      return inspect(state, a);
     case 'ps':
       return ps(state, a);
     case 'stop':

@@ -24,6 +24,16 @@ export interface SimDatabase {
   schemas?: string[];
 }
 
+/** Where a crash-looping container is in its cycle (crash-loop.ts): since `at`, running an attempt or waiting out `delayMs`. */
+export interface CrashLoop {
+  phase: 'running' | 'restarting';
+  at: string;
+  /** The restart manager's last delay (0: none yet). */
+  delayMs: number;
+  /** How long one failing attempt runs before it exits. */
+  attemptMs: number;
+}
+
 export interface SimContainer {
   id: string;
   name: string;
@@ -49,6 +59,8 @@ export interface SimContainer {
    * (restore.ts), or exits at each start, which the restart policy turns into a crash loop.
    */
   patroni?: 'waiting-for-leader' | 'crash-loop';
+  /** Where its crash loop is, while it is in one. */
+  crashLoop?: CrashLoop;
   /**
    * A real PostgreSQL of the image's major on this machine answers the container's psql and
    * pg_restore (the platform's ContainerServers), made once from `seed` (SQL, a file of the
@@ -97,8 +109,8 @@ export function findContainer(state: CellWorld, nameOrId: string): SimContainer 
   return state.containers[nameOrId] ?? Object.values(state.containers).find((c) => nameOrId.length >= 4 && c.id.startsWith(nameOrId));
 }
 
-/** Between the restarts of a crash loop: Docker's State.Restarting (Running too, as Docker has it). */
-export const restarting = (c: SimContainer): boolean => c.patroni === 'crash-loop';
+/** Between the attempts of a crash loop: Docker's State.Restarting (Running too, as Docker has it). */
+export const restarting = (c: SimContainer): boolean => c.crashLoop?.phase === 'restarting';
 
 /**
  * The daemon's refusal of `docker exec` NAME (moby daemon/exec.go getActiveContainer), or the container

@@ -24,6 +24,7 @@ import { envOf, logLine, type SimContainer } from './cell-world.js';
 import { PATRONI_LOOP_WAIT_SECONDS, PATRONI_TTL_SECONDS, nodeKeys, patroniMemberName } from '../adapters/patroni-keys.js';
 import { replayOfArchive, RESTORE_POLLS, type RestoringPg } from './restore-replay.js';
 import { setKey } from './world-etcd.js';
+import { crashLoopFrom } from './crash-loop.js';
 import { archivedSysid } from './memory-store.js';
 import { formatSegment, nextSegment, parseSegment, segmentRange } from '../wale/segments.js';
 import {
@@ -116,6 +117,7 @@ function bootstrapWithoutLeader(world: SimWorld, n: Node, c: SimContainer, archi
     );
     c.pg = { ...c.pg, ready: false, inRecovery: false, pollsUntilPromoted: 0 };
     c.patroni = 'crash-loop';
+    c.crashLoop = crashLoopFrom(now(world));
     world.record('patroni', `${c.name} exits at each start: etcd holds system identifier ${initialized ?? ''}, its data ${archivedSysid}`);
     return;
   }
@@ -211,13 +213,6 @@ export function afterKeysExpired(world: SimWorld, gone: string[]): void {
       else bootstrapWithoutLeader(world, n, c, archivedSysid(n.bucket, n.prefix) ?? '');
     }
   }
-}
-
-/** A node's restart by its restart policy while it crash-loops: it starts, fails as before, and exits again. */
-export function restartedAgain(c: SimContainer, at: Date): void {
-  c.restartCount = (c.restartCount ?? 0) + 1;
-  const last = c.logs.at(-1);
-  if (last) logLine(c, at, last);
 }
 
 const now = (world: SimWorld): Date => new Date(world.state.clock);

@@ -6,7 +6,8 @@
  *
  * - /data (the real folder on this machine) still holds a cluster: it resumes that database.
  * - /data is empty and etcd (real, at the container's ETCD_HOST_PORT) still has the
- *   instance's /initialize: Patroni refuses to start ("system ID mismatch"), the container exits.
+ *   instance's /initialize: Patroni refuses to start ("system ID mismatch"), the container exits, and
+ *   the restart policy `always` makes that a crash loop (src/rehearsal/crash-loop.ts).
  * - /data is empty and etcd has no /initialize: it restores the archive at its prefix in S3
  *   (moto): it reads sysids/sysid there, replays for a couple of polls (pg_is_in_recovery() = t),
  *   and the restored database holds that archive's roles and passwords.
@@ -33,6 +34,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
 import { envOf } from '../../../src/rehearsal/cell-world.js';
+import { crashLoopFrom } from '../../../src/rehearsal/crash-loop.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
 import { daemonSocket, serveCommands, type CommandAnswer } from '../fake-cli/command-daemon.js';
@@ -124,11 +126,10 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
     s3Request('GET', state.s3Endpoint, env.WAL_S3_BUCKET ?? '', `${archivePrefix(scope)}sysids/sysid`, containerCredentials(env)),
   ]);
   if (initialize!.status === 200) {
-    c.running = false;
-    c.exitCode = 1;
-    c.finishedAt = new Date().toISOString();
+    // It exits, and the restart policy (always) starts it again and again, on this machine's clock.
     c.pg = { ...c.pg, ready: false };
     c.logs.push(`${scope.slice(0, 6)}-patroni> FATAL: system ID mismatch, node belongs to a different cluster`);
+    Object.assign(c, { patroni: 'crash-loop', crashLoop: crashLoopFrom(new Date()) });
     state.history.push(`${c.name} refused to start: etcd still has /service/${scope}/initialize`);
     return;
   }
