@@ -1,9 +1,13 @@
 /**
  * The live end-to-end cell (test/support/live/cell-docker.ts) against a REAL etcd: `docker stop`
  * kills the node, its keys written again with the TTL they had left (`PUT ?ttl=`, never over
- * another node's /leader), and a container started while /leader stands only waits.
+ * another node's /leader), a container started while /leader stands only waits, and one started
+ * while /initialize still holds another system exits, which its restart policy makes a crash loop.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +16,7 @@ import { FAKE_DOCKER, fakeDaemon, type FakeDaemon } from '../../support/fake-doc
 import { etcdAvailable, startEtcd, type Etcd } from '../../support/etcd.js';
 import { CONTAINER, sampleCell } from '../../support/sample-cell.js';
 import type { LiveCellWorld } from '../../support/live/cell-docker.js';
+import { ifStarted } from '../../support/started.js';
 
 const SCOPE = '78218ded-7d88-4d69-bd44-6f478c300134';
 const MEMBER = '52167ceb-bd3d-4bff-8699-a239d21c5379';
@@ -20,7 +25,11 @@ describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => 
   let etcd: Etcd;
   let daemon: FakeDaemon;
   let data: string;
+  /** S3 as the node's wal-e meets it here: an endpoint that holds no archive (404 to every request). */
+  let s3: Server;
   beforeAll(async () => {
+    s3 = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => s3.listen(0, '127.0.0.1', r));
     etcd = await startEtcd();
     data = mkdtempSync(join(tmpdir(), 'dingo-live-keys-'));
     const cell = sampleCell();
@@ -28,13 +37,16 @@ describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => 
     c.env = c.env.map((e) => (e.startsWith('ETCD_HOST_PORT=') ? `ETCD_HOST_PORT=${etcd.hostPort}` : e));
     c.mounts = [{ Source: join(data, 'data'), Destination: '/data', Mode: '', RW: true }];
     mkdirSync(join(data, 'data'));
-    const world: LiveCellWorld = { ...cell, s3Endpoint: 'http://127.0.0.1:1', databases: {}, serving: {}, history: [] };
+    const s3Endpoint = `http://127.0.0.1:${(s3.address() as AddressInfo).port}`;
+    const world: LiveCellWorld = { ...cell, s3Endpoint, databases: {}, serving: {}, history: [] };
     daemon = await fakeDaemon(world, resolve(import.meta.dirname, '../../support/live/cell-docker.ts'));
   }, 60_000);
   afterAll(async () => {
-    daemon.remove();
-    rmSync(data, { recursive: true, force: true });
-    await etcd.stop();
+    const server = ifStarted(s3);
+    if (server) await new Promise((r) => server.close(r));
+    ifStarted(daemon)?.remove();
+    if (ifStarted(data)) rmSync(data, { recursive: true, force: true });
+    await ifStarted(etcd)?.stop();
   });
   const docker = (...args: string[]) => spawnSync(FAKE_DOCKER, ['--host', daemon.host, ...args], { encoding: 'utf8' });
   const key = async (k: string) => {
@@ -63,6 +75,27 @@ describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => 
     expect(docker('exec', CONTAINER, 'pg_isready', '-h', '127.0.0.1', '-p', '5432').status).toBe(2);
     expect((daemon.read() as LiveCellWorld).history).toContain(
       `${CONTAINER} found /service/${SCOPE}/leader standing and only waits to join that leader`,
+    );
+  }, 60_000);
+
+  it('crash-loops when started on an empty /data while /initialize stands: running between its exits, RestartCount growing', async () => {
+    expect(docker('stop', CONTAINER).status).toBe(0);
+    for (const k of [`/service/${SCOPE}/leader`, `/service/${SCOPE}/members/${MEMBER}`])
+      await fetch(`${etcd.url}/v2/keys${k}`, { method: 'DELETE' });
+    await etcd.put(`/service/${SCOPE}/initialize`, '6263019934712345126');
+    const started = Date.now();
+    // Not spawnSync: the node's wal-e asks this process's S3 stand-in while the start runs.
+    await promisify(execFile)(FAKE_DOCKER, ['--host', daemon.host, 'start', CONTAINER]);
+    const state = () => (JSON.parse(docker('inspect', CONTAINER).stdout) as { State: { Running: boolean }; RestartCount: number }[])[0]!;
+    // It never stays exited: the restart policy starts it again.
+    expect(state().State.Running).toBe(true);
+    expect(docker('logs', CONTAINER).stdout).toContain('FATAL: system ID mismatch, node belongs to a different cluster');
+    // Its first attempt exits after a few seconds of the cell's clock (this machine's here); the count grows from then on.
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 3_500 - Date.now())));
+    expect(state()).toMatchObject({ State: { Running: true }, RestartCount: expect.any(Number) });
+    expect(state().RestartCount).toBeGreaterThanOrEqual(1);
+    expect((daemon.read() as LiveCellWorld).history).toContain(
+      `${CONTAINER} refused to start: etcd still has /service/${SCOPE}/initialize`,
     );
   }, 60_000);
 });
