@@ -108,6 +108,7 @@ function drilled(ctx: StepContext, r: CellDrillReport) {
   ctx.evidence(`restored ${r.backup} in ${r.image} (PostgreSQL ${r.version}) on ${r.cell} (${formatDuration(r.durationMs)})`);
   ctx.evidence(`databases: ${r.databases.join(', ') || '(none)'}`);
   if (r.without.length) ctx.evidence(`the drill container ran without ${r.without.join(', ')}, as the operator chose`);
+  for (const w of r.warnings) ctx.warn(w);
   return {
     drilled: true,
     // Where it ran, and the hardening it went without when the operator chose so, for the report as for the screen.

@@ -116,6 +116,14 @@ export interface CellDrillReport {
   /** The hardening options the container ran without (the cell's Docker refused them; the operator allowed it). */
   without: string[];
   durationMs: number;
+  /** What the operator must know beside the result: a restored cluster that holds no table of the tenant's. */
+  warnings: string[];
+}
+
+/** The warning of a drill whose restored cluster holds no table outside PostgreSQL's own schemas, or none. */
+function emptyClusterWarning(tables: number, databases: string[]): string | undefined {
+  if (tables > 0) return undefined;
+  return `the restored cluster holds no table outside PostgreSQL's own schemas (databases: ${databases.join(', ') || 'none'}): an instance its user kept data in would have some. Check that this archive is the deleted instance's (its GUID, and other candidates: dingo-recover logs find) before relying on it`;
 }
 
 /** Room the cell keeps beyond the archive's declared sizes: the server's own writes, and other tenants' growth. */
@@ -252,6 +260,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
       removedLeftovers,
       without: [...(o.without ?? [])],
       durationMs: Math.round(performance.now() - started),
+      warnings: [emptyClusterWarning(tables, databases)].filter((w) => w !== undefined),
     };
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);

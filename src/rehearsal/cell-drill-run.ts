@@ -16,7 +16,7 @@
  * the store has left (cell-drill-store.ts); `postgres` on data whose PG_VERSION is not the image's
  * major exits as PostgreSQL does ("database files are incompatible with server").
  */
-import { type CellInput, fail, majorOfImage, type Out, serverVersionNum } from './cell-world.js';
+import { type CellHooks, type CellInput, fail, majorOfImage, type Out, serverVersionNum } from './cell-world.js';
 import { DRILL_LABEL, type DrillState, imagesOf, type SimDrill } from './cell-drill-world.js';
 import { storeFree } from './cell-drill-store.js';
 import { extractTar, membersOf } from './cell-drill-tar.js';
@@ -74,7 +74,7 @@ function parseRun(a: string[]): RunArgs | Out {
   return { flags, image: a[i] ?? '', cmd: a.slice(i + 1) };
 }
 
-export function run(state: DrillState, a: string[], stdin: CellInput): Out | undefined {
+export function run(state: DrillState, a: string[], stdin: CellInput, hooks: CellHooks): Out | undefined {
   const parsed = parseRun(a);
   if ('exitCode' in parsed) return parsed;
   const { flags, image, cmd } = parsed;
@@ -106,7 +106,7 @@ export function run(state: DrillState, a: string[], stdin: CellInput): Out | und
     state.othersWriteKb = 0;
     const room = storeFree(state);
     const tar = extractTar(membersOf(stdin), room * 1024);
-    (state.drillData ??= {})[folder] = { pgVersion: tar.pgVersion, wal: tar.wal, kb: tar.kb };
+    (state.drillData ??= {})[folder] = { pgVersion: tar.pgVersion, wal: tar.wal, ...(tar.sysid && { sysid: tar.sysid }), kb: tar.kb };
     // GNU tar (src/extract.c extract_file, paxutils write_error_details) names the member it could
     // not write in full, and each one after; it exits 2, which `docker run` (attached) exits with.
     if (tar.full)
@@ -127,6 +127,9 @@ export function run(state: DrillState, a: string[], stdin: CellInput): Out | und
       pollsLeft: 3,
       ...(data?.wal.length ? { lastWal: data.wal.at(-1)! } : {}),
     };
+    // What the restored system held, known by the system its WAL names.
+    const holds = data?.sysid ? hooks.holdings?.(data.sysid) : undefined;
+    if (holds) d.holds = holds;
     if (data?.pgVersion !== major) {
       d.running = false;
       d.logs.push(

@@ -13,7 +13,7 @@
  */
 import { formatLsn, nextSegment, parseSegment } from '../wale/segments.js';
 import { withoutKeys } from './json-state.js';
-import { type CellInput, fail, majorOfImage, ok, type Out } from './cell-world.js';
+import { type CellHooks, type CellInput, fail, majorOfImage, ok, type Out } from './cell-world.js';
 import { DRILL_LABEL, type DrillState, imagesOf, type SimDrill } from './cell-drill-world.js';
 import { run } from './cell-drill-run.js';
 
@@ -21,13 +21,19 @@ import { run } from './cell-drill-run.js';
 const MOUNT = '/var/lib/dingo-recover';
 
 /** The answer to a command of the drill on the cell, or undefined when it is not one. */
-export function drillDocker(state: DrillState, command: string | undefined, a: string[], stdin: CellInput): Out | undefined {
+export function drillDocker(
+  state: DrillState,
+  command: string | undefined,
+  a: string[],
+  stdin: CellInput,
+  hooks: CellHooks,
+): Out | undefined {
   // Read only: a cell's state changes when a drill container is made (run), never when one is looked for.
   const drills = state.drills ?? {};
   const named = (i: number): SimDrill | undefined => (a[i] === undefined ? undefined : drills[a[i]]);
   switch (command) {
     case 'run':
-      return run(state, a, stdin);
+      return run(state, a, stdin, hooks);
     case 'inspect': {
       if (a[0] === '--type' && a[1] === 'image') return inspectImage(state, a[2] ?? '');
       const d = named(a[0] === '--type' && a[1] === 'container' ? 2 : 0);
@@ -106,8 +112,12 @@ function exec(d: SimDrill, a: string[]): Out {
     // and psql exits 2, a connection it could not make (psql/startup.c EXIT_BADCONN).
     return d.pollsLeft > 0 ? fail(2, 'psql: FATAL:  the database system is starting up\n') : ok('f\n');
   }
-  // The simulation's server holds no database of the tenant's and no rows.
-  if (sql.includes('pg_database')) return ok('postgres\n');
-  if (sql.includes('pg_class')) return ok('0|0\n');
+  // What the restored system held (the scenario's, by its system identifier); else only PostgreSQL's own.
+  const holds = d.holds ?? {};
+  if (sql.includes('pg_database')) return ok(`${[...new Set(['postgres', ...Object.keys(holds)])].sort().join('\n')}\n`);
+  if (sql.includes('pg_class')) {
+    const db = holds[cmd[cmd.indexOf('-d') + 1] ?? ''];
+    return ok(`${db?.tables ?? 0}|${db?.rows ?? 0}\n`);
+  }
   return fail(1, `ERROR:  the simulated server does not answer: ${sql.slice(0, 60)}\n`);
 }

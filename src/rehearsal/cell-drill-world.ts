@@ -3,7 +3,7 @@
  * their scratch folders, the store they share with other tenants' databases and the cgroups the
  * cell's kernel lacks.
  */
-import type { CellWorld } from './cell-world.js';
+import type { CellWorld, Holdings } from './cell-world.js';
 
 /** One container of the drill on the cell. */
 export interface SimDrill {
@@ -17,13 +17,15 @@ export interface SimDrill {
   pollsLeft: number;
   /** The last WAL segment the data was given, when any. */
   lastWal?: string;
+  /** What its server holds once recovered: the restored system's databases, each one's tables and rows. */
+  holds?: Holdings;
 }
 
 /** What a drill's state on a cell adds to the cell's. */
 interface DrillWorld {
   drills?: Record<string, SimDrill>;
-  /** The data streamed into each scratch folder: PG_VERSION, and the WAL segments given. */
-  drillData?: Record<string, { pgVersion: string | null; wal: string[]; kb?: number }>;
+  /** The data streamed into each scratch folder: PG_VERSION, the WAL segments given and the system their first names. */
+  drillData?: Record<string, { pgVersion: string | null; wal: string[]; sysid?: string; kb?: number }>;
   /** Free 1024-byte blocks on the cell's store before any drill (df -Pk); absent: 200 GiB. */
   storeFreeKb?: number;
   /**

@@ -96,7 +96,7 @@ function docker(state: CellWorld, args: string[], stdin: CellInput, hooks: CellH
   const now = (hooks.now ?? (() => new Date()))();
   for (const c of Object.values(state.containers)) advanceCrashLoop(c, now);
   // The drill's throwaway containers (cell-drill-sim.ts) live beside the platform's.
-  const drill = drillDocker(state, command, a, stdin);
+  const drill = drillDocker(state, command, a, stdin, hooks);
   if (drill) return drill;
   switch (command) {
     case 'inspect':

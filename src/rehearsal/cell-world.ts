@@ -88,12 +88,17 @@ export interface CellWorld {
   sudoNeedsPassword?: boolean;
 }
 
+/** Each database of a restored system, with its tables and rows (a scenario's, by system identifier). */
+export type Holdings = Record<string, { tables: number; rows: number }>;
+
 export interface CellHooks {
   onStart?(c: SimContainer): void;
   onStop?(c: SimContainer): void;
   now?(): Date;
   /** Lets `ms` pass on the cell's clock (a stop's grace period): the time after it. */
   elapse?(ms: number): Date;
+  /** What a server restored from an archive of system SYSID holds, when the scenario says. */
+  holdings?(sysid: string): Holdings | undefined;
 }
 
 /** Docker's FinishedAt of a container that never ran. */

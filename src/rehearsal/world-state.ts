@@ -5,12 +5,14 @@
 import type { SimBuckets } from './memory-store.js';
 import type { CfWorld } from './cf/index.js';
 import type { BoshWorld } from './bosh-sim.js';
-import type { CellWorld } from './cell-world.js';
+import type { CellWorld, Holdings } from './cell-world.js';
 
 /** Roles and passwords of the databases the scenario knows, by system identifier. */
 export interface SimDatabase {
   description: string;
   roles: Record<string, string>;
+  /** What a server restored from its archive finds: each database's tables and rows (none given: no table of the tenant's). */
+  holds?: Holdings;
 }
 
 export interface WorldState {

@@ -187,6 +187,7 @@ export class World implements SimWorld {
       simulateCell(cell, spec, {
         now: () => this.tick(1000),
         elapse: (ms: number) => this.tick(ms),
+        holdings: (sysid: string) => this.state.databases[sysid]?.holds,
         onStart: (c: SimContainer) => {
           restoreOnStart(this, ip, c);
         },

@@ -15,9 +15,10 @@ import { runCellDrill, type CellDrillOptions, type CellProgress } from '../../sr
 import { DrillFailed } from '../../src/drill/exit-codes.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { simulateCell, type CellWorld } from '../../src/rehearsal/cell-sim.js';
+import type { Holdings } from '../../src/rehearsal/cell-world.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import { putAll } from '../support/archive-fixture.js';
-import { oldArchive, OLD_GUID } from '../support/live/shared.js';
+import { oldArchive, OLD_GUID, OLD_SYSID } from '../support/live/shared.js';
 import { TestStore } from '../support/memory-store.js';
 import { sampleCell } from '../support/sample-cell.js';
 import { simRunner } from '../support/sim-runner.js';
@@ -69,6 +70,29 @@ const leftOn = (cell: DrillCell): string[] => [
   ...Object.keys(cell.files).filter((f) => f.includes('dingo-recover-drill-')),
   ...Object.keys(cell.drillData ?? {}),
 ];
+
+describe("what the drill counts in the restored cluster (the system its archive's WAL names)", () => {
+  const drillHolding = (holdings: Record<string, Holdings>) => {
+    const cell: DrillCell = { ...sampleCell(), storeFreeKb: CHECKED_KB };
+    return runCellDrill(drillOn(cell, simRunner(cell, { holdings: (sysid) => holdings[sysid] })));
+  };
+
+  it("counts each database's tables and rows, and warns of nothing", async () => {
+    const r = await drillHolding({ [OLD_SYSID]: { postgres: { tables: 3, rows: 120 }, orders: { tables: 2, rows: 5 } } });
+    expect(r).toMatchObject({ databases: ['orders', 'postgres'], tables: 5, rows: 125, warnings: [] });
+  });
+
+  it("warns when it holds no table outside PostgreSQL's own schemas, naming its databases and what to check", async () => {
+    // Another system's data is known; this archive's system holds nothing of the tenant's.
+    const r = await drillHolding({ '6262210099812345678': { postgres: { tables: 9, rows: 900 } } });
+    expect(r).toMatchObject({ databases: ['postgres'], tables: 0, rows: 0 });
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^the restored cluster holds no table outside PostgreSQL's own schemas \(databases: postgres\): .*dingo-recover logs find/,
+      ),
+    ]);
+  });
+});
 
 describe('the drill on a cell whose store fills half-way', () => {
   it('drills in the image when the store keeps its room', async () => {

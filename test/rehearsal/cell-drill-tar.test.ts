@@ -1,7 +1,8 @@
 /**
  * The simulated cell's `tar -x` (src/rehearsal/cell-drill-tar.ts) reads a drill's tar as its chunks
- * come: what it finds does not depend on where the chunks were cut, headers and the data folder's
- * PG_VERSION cut across two or more of them included, and none of the members' bytes is kept. The tar is node-tar's, as the drill
+ * come: what it finds does not depend on where the chunks were cut, headers, the data folder's
+ * PG_VERSION and a WAL segment's long page header cut across two or more of them included, and none
+ * of the members' bytes is kept but those. The tar is node-tar's, as the drill
  * writes it (src/drill/cell-drill.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,9 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTar, membersOf, TarScan } from '../../src/rehearsal/cell-drill-tar.js';
 import { readCellSpec } from '../../src/rehearsal/cell-sim.js';
 import { stdinBytes } from '../../src/core/stdin.js';
+import { walHeadOf } from '../support/live/old-archive.js';
 
 const SEGMENTS = ['000000010000000000000003', '000000010000000000000002', '000000010000000000000004'];
 const SEGMENT_BYTES = 5_000;
+/** The system the first segment in WAL order names; the others name another, which is never taken. */
+const FIRST_SYSID = '6262209914512345093';
+const OTHER_SYSID = '6262210099812345678';
 let dir = '';
 let tar: Buffer = Buffer.alloc(0);
 
@@ -24,7 +29,10 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'data'));
   mkdirSync(join(dir, 'wal'));
   writeFileSync(join(dir, 'data', 'PG_VERSION'), '9.5\n');
-  for (const s of SEGMENTS) writeFileSync(join(dir, 'wal', s), Buffer.alloc(SEGMENT_BYTES, 7));
+  for (const s of SEGMENTS) {
+    const sysid = s === [...SEGMENTS].sort()[0] ? FIRST_SYSID : OTHER_SYSID;
+    writeFileSync(join(dir, 'wal', s), walHeadOf(s, sysid, Buffer.alloc(SEGMENT_BYTES - 40, 7)));
+  }
   tar = await stdinBytes(Readable.from(create({ cwd: dir, portable: true }, ['data', 'wal']) as AsyncIterable<Buffer>));
 });
 afterAll(() => {
@@ -51,7 +59,7 @@ function cut(bytes: Buffer, sizes: number[]): Buffer[] {
 
 describe("the simulated cell's tar -x", () => {
   it('finds the data folder’s version and the WAL segments, in order, whole or in one chunk', () => {
-    expect(readTar([tar])).toEqual({ pgVersion: '9.5', wal: [...SEGMENTS].sort(), kb: 15, after: [] });
+    expect(readTar([tar])).toEqual({ pgVersion: '9.5', wal: [...SEGMENTS].sort(), sysid: FIRST_SYSID, kb: 15, after: [] });
   });
 
   it.each([
@@ -85,11 +93,14 @@ describe("the simulated cell's tar -x", () => {
 });
 
 describe('a streamed input of the simulated cell', () => {
-  it("is the members of its tar, read as it came, none of their bytes kept but PG_VERSION's", async () => {
+  it("is the members of its tar, read as it came, none of their bytes kept but PG_VERSION's and the system each segment names", async () => {
     const { stdin: input } = await readCellSpec({ argv: ['docker', 'run'], writes: true, stdin: Readable.from(cut(tar, [1000, 7])) });
     expect(input).toEqual({ tar: membersOf(tar) });
     const members = (input as { tar: { name: string; size: number; text?: string }[] }).tar;
     expect(members.filter((m) => m.text !== undefined)).toEqual([{ name: 'data/PG_VERSION', size: 4, text: '9.5\n' }]);
+    expect(Object.fromEntries(members.filter((m) => 'sysid' in m).map((m) => [m.name, (m as { sysid?: string }).sysid]))).toEqual(
+      Object.fromEntries(SEGMENTS.map((s) => [`wal/${s}`, s === [...SEGMENTS].sort()[0] ? FIRST_SYSID : OTHER_SYSID])),
+    );
     expect(members.map((m) => m.name).sort()).toEqual(['data/', 'data/PG_VERSION', 'wal/', ...SEGMENTS.map((s) => `wal/${s}`)].sort());
   });
 

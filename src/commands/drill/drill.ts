@@ -172,10 +172,8 @@ export async function runDrillCommand(
       ? await (await import('./on-cell.js')).drillOnCell(argv, settings, abort.signal)
       : await (await import('../../drill/drill.js')).runDrill({ ...settings, url: argv.url, signal: abort.signal });
     if (argv.json) out.stdout(secrets().redact(`${printableJson({ ok: true, report }, 2)}\n`));
-    else if ('ranOn' in report) {
-      if (!argv.quiet) out.stdout(secrets().redact(renderCellDrillReport(report)));
-    } else if (!argv.quiet) {
-      out.stdout(secrets().redact(renderDrillReport(report)));
+    else if (!argv.quiet) {
+      out.stdout(secrets().redact('ranOn' in report ? renderCellDrillReport(report) : renderDrillReport(report)));
       // Warnings apart from the result: a script reading stdout gets the report alone.
       for (const w of report.warnings) out.stderr(secrets().redact(`dingo-recover drill: warning: ${w}\n`));
     }

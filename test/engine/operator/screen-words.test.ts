@@ -28,7 +28,7 @@ describe('the default screen in words', () => {
     expect(r.stdout).toMatch(/↷ \[27\/29\] Grow the instance to the user's plan — skipped: size-for-plan's grow is false/);
     expect(r.stdout).toMatch(/✔ \[5\/29\] Drill the old archive .* — not drilled here \(the archive was written by PostgreSQL 9\.5/);
     expect(r.stdout).toMatch(
-      /✔ \[14\/29\] Drill the old archive on the cell, in the new container's image — drilled in cfcommunity\/postgresql-patroni:9\.5 on 10\.58\.111\.150: consistent, 0 tables, 0 rows, replayed to 0\/6000028 /,
+      /✔ \[14\/29\] Drill the old archive on the cell, in the new container's image — drilled in cfcommunity\/postgresql-patroni:9\.5 on 10\.58\.111\.150: consistent, 4 tables, 18,230 rows, replayed to 0\/60/,
     );
     expect(r.stdout).toMatch(/✔ \[24\/29\] Rebind the apps — nothing to rebind: the user named no apps/);
     expect(r.stdout).toMatch(/✔ \[25\/29\] Restart the apps — nothing to restart/);

@@ -33,7 +33,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simulateCell, type CellWorld, type SimContainer } from '../../../src/rehearsal/cell-sim.js';
-import { envOf } from '../../../src/rehearsal/cell-world.js';
+import { envOf, type Holdings } from '../../../src/rehearsal/cell-world.js';
 import { crashLoopFrom } from '../../../src/rehearsal/crash-loop.js';
 import { updateState } from '../fake-cli/locked-state.js';
 import { containerCredentials } from './broker-config.js';
@@ -60,6 +60,8 @@ export interface LiveCellWorld extends CellWorld {
   databases: Record<string, Record<string, string>>;
   /** The sysid of the database each container serves, by container name. */
   serving: Record<string, string>;
+  /** What a drill of each sysid's archive finds: its databases' tables and rows. */
+  holdings?: Record<string, Holdings>;
   history: string[];
   /** false: the restored cluster's pg_hba trusts no local login (only passwords work). */
   localTrust?: boolean;
@@ -256,6 +258,7 @@ function answer(file: string, args: string[], stdin: Buffer): { result: ReturnTy
         onStart: (c) => {
           onStart(state, c);
         },
+        holdings: (sysid) => state.holdings?.[sysid],
         onStop: (c) => {
           state.history.push(`stopped ${c.name}`);
           const member = leaveKeysToTtl(c);

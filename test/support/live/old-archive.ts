@@ -79,9 +79,22 @@ const LONG_HEADER_BYTES = 40;
  * preallocated with zeros and archived whole, however little it holds).
  */
 export function walSegmentOf(name: string, sysid: string, records: string | Buffer): Buffer {
+  return walStartOf(name, sysid, records, SEGMENT_BYTES);
+}
+
+/**
+ * The start of that segment only: its long header and `records`, without the zeros after them (what
+ * a live case streams to its cell stays small). The header still names the segment's system, as the
+ * first page of every segment does.
+ */
+export function walHeadOf(name: string, sysid: string, records: string | Buffer): Buffer {
+  return walStartOf(name, sysid, records, LONG_HEADER_BYTES + Buffer.byteLength(records));
+}
+
+function walStartOf(name: string, sysid: string, records: string | Buffer, bytes: number): Buffer {
   const tli = parseInt(name.slice(0, 8), 16);
   const start = (BigInt(parseInt(name.slice(8, 16), 16)) << 32n) | BigInt(parseInt(name.slice(16), 16) * SEGMENT_BYTES);
-  const b = Buffer.alloc(SEGMENT_BYTES);
+  const b = Buffer.alloc(bytes);
   b.writeUInt16LE(XLOG_PAGE_MAGIC_95, 0);
   b.writeUInt16LE(XLP_LONG_HEADER, 2);
   b.writeUInt32LE(tli, 4);

@@ -103,6 +103,7 @@ function cellDaemon(s: LiveServers, deleted: OldInstance[], opts: CaseOptions, p
     files: {},
     s3Endpoint: s.moto.endpoint,
     databases: Object.fromEntries(deleted.map((d) => [d.sysid, { ...d.roles }])),
+    holdings: Object.fromEntries(deleted.map((d) => [d.sysid, d.holds])),
     localTrust: opts.clusterdata ? false : undefined,
     serving: {},
     history: [],

@@ -10,7 +10,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { utcStamp } from '../../../src/core/utc-stamp.js';
-import { lzopOf, tarPartitionOf, walSegmentOf } from './old-archive.js';
+import type { Holdings } from '../../../src/rehearsal/cell-world.js';
+import { lzopOf, tarPartitionOf, walHeadOf, walSegmentOf } from './old-archive.js';
 
 /**
  * The time one whole live run of dingo-recover may take in a test: some 60 cf calls, each a node
@@ -82,7 +83,8 @@ interface OldArchiveShape {
  * every body, so that two instances' archives differ object by object (the seed instance's has
  * none). With `wholeSegments` each WAL segment is the whole 16 MiB one a 9.5 server archives (its
  * long page header, the records, zeros; some 75 KB lzop'd), as the bundled rehearsal carries it;
- * without, a segment is its records alone, which keeps what a live case streams to its cell small.
+ * without, a segment is its long page header and records alone (no zeros), which keeps what a live
+ * case streams to its cell small; the header names the segment's system either way.
  * `backupTimes` are the base backup's START and STOP TIME in its label (a scenario's, to agree with
  * its objects' LastModified). Made once per process, on first use.
  */
@@ -97,7 +99,7 @@ export function oldArchive(
   const wal = (n: number, times: number): [string, Buffer] => {
     const name = `00000001000000000000000${n}`;
     const records = `old wal ${n} ${mark}`.repeat(times);
-    return [`wal_005/${name}.lzo`, lzopOf(wholeSegments ? walSegmentOf(name, sysid, records) : records)];
+    return [`wal_005/${name}.lzo`, lzopOf(wholeSegments ? walSegmentOf(name, sysid, records) : walHeadOf(name, sysid, records))];
   };
   const label = [
     'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)',
@@ -145,6 +147,8 @@ export interface OldInstance {
   sysid: string;
   /** The roles and passwords of its database: what a restore from its archive holds. */
   roles: Record<string, string>;
+  /** Its databases' tables and rows: what a drill of its archive counts. */
+  holds: Holdings;
   /** Its archive at archivePrefix(guid) (relative keys), made on first use. */
   readonly archive: ArchiveObjects;
   /** How many nodes its plan runs (cluster 2, solo 1): what the recovered instance must grow back to. */
@@ -157,6 +161,7 @@ export const SEED_DELETED: OldInstance = {
   name: 'important-db',
   sysid: OLD_SYSID,
   roles: OLD_ROLES,
+  holds: { postgres: { tables: 4, rows: 18230 } },
   get archive() {
     return oldArchive();
   },
@@ -180,6 +185,7 @@ export function deletedInstance(name: string, nodes = 2): OldInstance {
     name,
     sysid,
     roles: { 'dingo-admin': `old-admin-pw-${tag}-Qa71`, pgsuper: `old-superuser-pw-${tag}-Wd38`, appuser: `old-app-pw-${tag}-Ux64` },
+    holds: { postgres: { tables: 2, rows: parseInt(tag.slice(0, 3), 16) + 1 } },
     get archive() {
       return oldArchive(sysid, `of ${name} `);
     },
