@@ -9,7 +9,7 @@
  * (stop, start, logs), cell-exec.ts (pg_isready, pg_controldata) and cell-files.ts (find, mkdir, test).
  */
 import type { CommandResult, CommandSpec, DatabaseCall, StdinData } from '../core/seams.js';
-import { advanceCrashLoop } from './crash-loop.js';
+import { advanceCrashLoops } from './crash-loop.js';
 import { isStdinStream, stdinBytes } from '../core/stdin.js';
 import { TarScan } from './cell-drill-tar.js';
 import { answerCall } from './cell-database.js';
@@ -68,7 +68,7 @@ export function simulateCell(state: CellWorld, spec: CellSpec, hooks: CellHooks 
   const argv = cellCommand(state, spec);
   const now = (hooks.now ?? (() => new Date()))();
   // What Docker's restart policy did since the last command: a crash loop's exits and restarts.
-  for (const c of Object.values(state.containers)) advanceCrashLoop(c, now);
+  advanceCrashLoops(state, now);
   const out =
     argv === undefined
       ? fail(1, 'sudo: a password is required\n')
@@ -94,7 +94,7 @@ function docker(state: CellWorld, args: string[], stdin: CellInput, hooks: CellH
   const rest = args[0] === '--host' || args[0] === '-H' ? args.slice(2) : args;
   const [command, ...a] = rest;
   const now = (hooks.now ?? (() => new Date()))();
-  for (const c of Object.values(state.containers)) advanceCrashLoop(c, now);
+  advanceCrashLoops(state, now);
   // The drill's throwaway containers (cell-drill-sim.ts) live beside the platform's.
   const drill = drillDocker(state, command, a, stdin, hooks);
   if (drill) return drill;

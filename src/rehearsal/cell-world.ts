@@ -54,12 +54,9 @@ export interface SimContainer {
   logDriver?: string;
   /** Times Docker restarted it under its restart policy (cf-containers-broker's default, `always`). */
   restartCount?: number;
-  /**
-   * What its Patroni does while it does not serve: waits for the leader a stale `/leader` names
-   * (restore.ts), or exits at each start, which the restart policy turns into a crash loop.
-   */
-  patroni?: 'waiting-for-leader' | 'crash-loop';
-  /** Where its crash loop is, while it is in one. */
+  /** What its Patroni does while it does not serve: waits for the leader a stale `/leader` names (restore.ts). */
+  patroni?: 'waiting-for-leader';
+  /** Where its crash loop is while its Patroni exits at each start, which the restart policy starts again (crash-loop.ts). */
   crashLoop?: CrashLoop;
   /**
    * A real PostgreSQL of the image's major on this machine answers the container's psql and

@@ -7,7 +7,7 @@
  * more failing attempt, Running and not Restarting, until it exits again. So a look at once finds it
  * running with its count unchanged; the count grows, ever more slowly, as the cell's time passes.
  */
-import { type CrashLoop, logLine, type SimContainer } from './cell-world.js';
+import { type CellWorld, type CrashLoop, logLine, type SimContainer } from './cell-world.js';
 
 /** A run this long or longer sets the delay back to its first (restartmanager.go: executionDuration >= 10 s). */
 const RESET_AFTER_MS = 10_000;
@@ -22,6 +22,11 @@ const MISMATCH_ATTEMPT_MS = 3_000;
 /** The loop of a container whose attempt that began at `start` fails, and every later one. */
 export function crashLoopFrom(start: Date, attemptMs = MISMATCH_ATTEMPT_MS): CrashLoop {
   return { phase: 'running', at: start.toISOString(), delayMs: 0, attemptMs };
+}
+
+/** What the restart policy did on the cell by `now`: each crash-looping container's exits and restarts. */
+export function advanceCrashLoops(state: CellWorld, now: Date): void {
+  for (const c of Object.values(state.containers)) advanceCrashLoop(c, now);
 }
 
 /** Brings a crash-looping container's state up to `now`: each exit counted, each attempt's failing line logged as it exits. */

@@ -116,7 +116,6 @@ function bootstrapWithoutLeader(world: SimWorld, n: Node, c: SimContainer, archi
       ),
     );
     c.pg = { ...c.pg, ready: false, inRecovery: false, pollsUntilPromoted: 0 };
-    c.patroni = 'crash-loop';
     c.crashLoop = crashLoopFrom(now(world));
     world.record('patroni', `${c.name} exits at each start: etcd holds system identifier ${initialized ?? ''}, its data ${archivedSysid}`);
     return;

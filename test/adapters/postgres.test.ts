@@ -236,10 +236,7 @@ describe('waitUntilPromoted', () => {
       run: (spec: CommandSpec): Promise<CommandResult> => {
         // Between two attempts, for longer than the test takes (the cell's clock is this machine's here).
         if (spec.argv.includes('pg_isready'))
-          Object.assign(c, {
-            patroni: 'crash-loop',
-            crashLoop: { phase: 'restarting', at: new Date().toISOString(), delayMs: 3_600_000, attemptMs: 3000 },
-          });
+          c.crashLoop = { phase: 'restarting', at: new Date().toISOString(), delayMs: 3_600_000, attemptMs: 3000 };
         return sim.run(spec);
       },
     };

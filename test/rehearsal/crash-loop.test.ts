@@ -25,7 +25,6 @@ function looping(attemptMs: number): SimContainer {
     finishedAt: '0001-01-01T00:00:00Z',
     logs: ['CRITICAL: system ID mismatch'],
     pg: { ready: false, inRecovery: false, pollsUntilPromoted: 0, roles: {} },
-    patroni: 'crash-loop',
     crashLoop: crashLoopFrom(at(0), attemptMs),
   };
 }

@@ -131,7 +131,7 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
     // It exits, and the restart policy (always) starts it again and again, on this machine's clock.
     c.pg = { ...c.pg, ready: false };
     c.logs.push(`${scope.slice(0, 6)}-patroni> FATAL: system ID mismatch, node belongs to a different cluster`);
-    Object.assign(c, { patroni: 'crash-loop', crashLoop: crashLoopFrom(new Date()) });
+    c.crashLoop = crashLoopFrom(new Date());
     state.history.push(`${c.name} refused to start: etcd still has /service/${scope}/initialize`);
     return;
   }
