@@ -24,6 +24,7 @@ import type { CommandOutput } from '../terminal-out.js';
 import { drillAllNotice } from './all-notice.js';
 import { notifyDrill } from './notice.js';
 import { renderDrillAll, type DrillAllRun, type DrilledArchive } from './render-all.js';
+import { renderWarnings } from './render.js';
 import { drillSettings, type DrillArgs } from './settings.js';
 import { holdWaits } from './quiet-waits.js';
 import { checkOnCellFlags, type CellDriller } from './on-cell.js';
@@ -94,7 +95,7 @@ export async function runDrillAll(argv: DrillArgs, out: CommandOutput, local: { 
     const { readHistory, recordHistory, sampleOf } = await import('../../drill/drill-history.js');
     const historyFile = join(stateDir, 'drill-history.json');
     const history = readHistory(historyFile, startedAt, (w) => {
-      out.stderr(`dingo-recover drill: warning: ${w}\n`);
+      out.stderr(renderWarnings([w]));
     });
     const urls = found.archives.map((p) => formatS3Url(under.bucket, p));
     const chosen = sample === undefined ? urls : sampleOf(urls, history, sample);
@@ -190,9 +191,9 @@ async function instanceNames(argv: DrillArgs, out: CommandOutput): Promise<Map<s
     for (const r of spec ? await readClusterdata(spec, report, secrets()) : []) if (r.serviceName) names.set(r.instanceGuid, r.serviceName);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    out.stderr(`dingo-recover drill: warning: the clusterdata records were not read (${messageOf(err)}): no instance names\n`);
+    out.stderr(renderWarnings([`the clusterdata records were not read (${messageOf(err)}): no instance names`]));
   }
-  for (const p of report.problems) out.stderr(`dingo-recover drill: warning: ${p}\n`);
+  out.stderr(renderWarnings(report.problems));
   return names;
 }
 

@@ -10,7 +10,6 @@ import type { DrillReport } from '../../drill/drill.js';
 import { DRILL_EXIT, DrillFailed } from '../../drill/exit-codes.js';
 import { EXAMPLE_ARCHIVES } from '../archive/examples.js';
 import { printError } from '../print-error.js';
-import { renderDrillReport } from './render.js';
 import { configurable } from '../flags/config-file.js';
 import { s3FlagOptions, scenarioStoreOption, walePrefixOption } from '../flags/s3.js';
 import { setExitCode } from '../exit-code.js';
@@ -24,7 +23,7 @@ import { CLUSTERDATA_FLAG } from '../logs/evidence-flags.js';
 import { drillSettings, type DrillArgs } from './settings.js';
 import { holdWaits } from './quiet-waits.js';
 import { CELL_REACH_FLAGS, checkOnCellFlags, ON_CELL_FLAGS, type CellDrilled } from './on-cell.js';
-import { renderCellDrillReport } from './render.js';
+import { renderCellDrillReport, renderDrillReport, renderWarnings } from './render.js';
 
 export type { DrillArgs };
 
@@ -175,7 +174,7 @@ export async function runDrillCommand(
     else if (!argv.quiet) {
       out.stdout(secrets().redact('ranOn' in report ? renderCellDrillReport(report) : renderDrillReport(report)));
       // Warnings apart from the result: a script reading stdout gets the report alone.
-      for (const w of report.warnings) out.stderr(secrets().redact(`dingo-recover drill: warning: ${w}\n`));
+      if (report.warnings.length) out.stderr(renderWarnings(report.warnings.map((w) => secrets().redact(w))));
     }
     code = DRILL_EXIT.ok;
     end = { report };

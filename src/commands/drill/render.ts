@@ -86,3 +86,11 @@ export function renderCellDrillReport(r: CellDrilled): string {
   const width = Math.max(...lines.map(([k]) => k.length));
   return `${[`restore drill passed: ${oneLine(cellDrillLine(r))}`, ...lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n')}\n`;
 }
+
+/**
+ * A drill's warnings, for stderr apart from the report: a line each, shown as one line whatever it
+ * quotes (a restored cluster's database names are the tenant's).
+ */
+export function renderWarnings(warnings: readonly string[]): string {
+  return warnings.map((w) => `dingo-recover drill: warning: ${oneLine(w)}\n`).join('');
+}
