@@ -11,11 +11,25 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The children given here that have not exited yet, by PID. */
-const live = new Set<number>();
-/** Those of them that are asked to end (SIGTERM) rather than killed: they clean up after themselves. */
-const gentle = new Set<number>();
-let hooked = false;
+const REGISTRY = Symbol.for('dingo-recover.child-processes');
+
+/**
+ * The children given here that have not exited yet, by PID (`live`), those of them asked to end (SIGTERM)
+ * rather than killed (`gentle`: they clean up after themselves), and whether the process's exit kills them
+ * yet. One per process, however many times this module is loaded in it (a test worker loads it anew for each
+ * file it runs): one exit hook, not one more per load.
+ */
+interface Children {
+  live: Set<number>;
+  gentle: Set<number>;
+  hooked: boolean;
+}
+const children = ((globalThis as { [REGISTRY]?: Children })[REGISTRY] ??= {
+  live: new Set<number>(),
+  gentle: new Set<number>(),
+  hooked: false,
+});
+const { live, gentle } = children;
 
 /** The PIDs `pid`'s threads forked, as the kernel lists them; none once it is gone. */
 function childrenOf(pid: number): number[] {
@@ -79,8 +93,8 @@ export function endsWithUs<T extends ChildProcess>(child: T, gently = false): T 
     live.delete(pid);
     gentle.delete(pid);
   });
-  if (!hooked) {
-    hooked = true;
+  if (!children.hooked) {
+    children.hooked = true;
     process.once('exit', killLeft);
   }
   return child;
