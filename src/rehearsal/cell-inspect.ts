@@ -28,8 +28,10 @@ function inspectJson(state: CellWorld, c: SimContainer): object {
       Restarting: restarting(c),
       OOMKilled: false,
       Dead: false,
-      Pid: c.running ? pidOf(c) : 0,
-      ExitCode: c.running ? 0 : c.exitCode,
+      // Restarting, it runs no process and shows its last exit's code (container/state.go SetRestarting);
+      // started, it shows 0 (SetRunning).
+      Pid: c.running && !restarting(c) ? pidOf(c) : 0,
+      ExitCode: c.running && !restarting(c) ? 0 : c.exitCode,
       Error: '',
       StartedAt: c.startedAt,
       FinishedAt: c.finishedAt,

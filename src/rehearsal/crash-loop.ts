@@ -14,10 +14,21 @@ const RESET_AFTER_MS = 10_000;
 const FIRST_DELAY_MS = 100;
 
 /**
- * A Dingo node that exits on "system ID mismatch" once its data is in /data: run.sh, Patroni's start
- * (Python) and its read of `/initialize` from etcd, a few seconds; shorter than 10 s, so the delays double.
+ * How long a Dingo node runs before it exits on "system ID mismatch" once its data is in /data. The image's
+ * `scripts/run.sh` (dingo-postgresql-release, images/postgresql95-patroni) sleeps 3 s before its first look
+ * for the container's registration in etcd; then `scripts/postgres/start_pg.sh` runs, and Patroni (Python)
+ * starts, reads `/initialize` from etcd and exits: 3 s and the start of a Python program, put at 2 s. Shorter
+ * than 10 s, so the delays double.
  */
-const MISMATCH_ATTEMPT_MS = 3_000;
+export const MISMATCH_ATTEMPT_MS = 5_000;
+
+/**
+ * The code such a node exits with: 0. Patroni exits 1 (patroni/ha.py: `sys.exit(1)` after "system ID
+ * mismatch"), but `start_pg.sh` runs it as `python /patroni.py … | indent_patroni`, a pipeline without
+ * `pipefail`, whose status is sed's; run.sh ends with that script. Docker keeps it while restarting
+ * (container/state.go SetRestarting: the exit status's code).
+ */
+const MISMATCH_EXIT_CODE = 0;
 
 /** The loop of a container whose attempt that began at `start` fails, and every later one. */
 export function crashLoopFrom(start: Date, attemptMs = MISMATCH_ATTEMPT_MS): CrashLoop {
@@ -42,6 +53,7 @@ export function advanceCrashLoop(c: SimContainer, now: Date): void {
       loop.delayMs = loop.attemptMs >= RESET_AFTER_MS || loop.delayMs === 0 ? FIRST_DELAY_MS : loop.delayMs * 2;
       Object.assign(loop, { phase: 'restarting', at: new Date(exit).toISOString() });
       c.finishedAt = loop.at;
+      c.exitCode = MISMATCH_EXIT_CODE;
       // It failed as before: its last line again.
       const last = c.logs.at(-1);
       if (last) logLine(c, new Date(exit), last);

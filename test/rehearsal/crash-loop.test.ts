@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { advanceCrashLoop, crashLoopFrom } from '../../src/rehearsal/crash-loop.js';
 import { restarting, type CellWorld, type SimContainer } from '../../src/rehearsal/cell-world.js';
 import { start, stop } from '../../src/rehearsal/cell-lifecycle.js';
+import { inspect } from '../../src/rehearsal/cell-inspect.js';
 
 const T0 = Date.parse('2016-03-17T18:00:00.000Z');
 const at = (ms: number): Date => new Date(T0 + ms);
@@ -20,7 +21,7 @@ function looping(attemptMs: number): SimContainer {
     env: [],
     mounts: [],
     running: true,
-    exitCode: 0,
+    exitCode: 137,
     startedAt: at(0).toISOString(),
     finishedAt: '0001-01-01T00:00:00Z',
     logs: ['CRITICAL: system ID mismatch'],
@@ -76,6 +77,25 @@ describe('a crash loop on the cell clock', () => {
     expect(c.logsAt?.slice(1)).toEqual([at(3000).toISOString(), at(6100).toISOString()]);
     expect(c.startedAt).toBe(at(6300).toISOString());
     expect(c.finishedAt).toBe(at(6100).toISOString());
+  });
+
+  it("shows, in docker inspect, no process and its last exit's code while restarting, a process and 0 while an attempt runs", () => {
+    const c = looping(3000);
+    const cell: CellWorld = { ip: '10.58.111.150', dockerVersion: '1.11.0', containers: { [c.name]: c }, files: {} };
+    const state = (ms: number) => {
+      advanceCrashLoop(c, at(ms));
+      const [json] = JSON.parse(inspect(cell, [c.name]).stdout) as { State: Record<string, unknown> }[];
+      const { Running, Restarting, Pid, ExitCode } = json!.State;
+      return { Running, Restarting, Pid, ExitCode };
+    };
+    // The stop before it (137) is not what a start shows; the node's own exit is 0, its start script's status.
+    expect(state(0)).toEqual({ Running: true, Restarting: false, Pid: expect.any(Number), ExitCode: 0 });
+    expect(state(0).Pid).not.toBe(0);
+    expect(state(3050)).toEqual({ Running: true, Restarting: true, Pid: 0, ExitCode: 0 });
+    expect(state(3100)).toMatchObject({ Running: true, Restarting: false, ExitCode: 0 });
+    expect(state(3100).Pid).not.toBe(0);
+    expect(stop(cell, [c.name], at(4000), {}).exitCode).toBe(0);
+    expect(state(4000)).toEqual({ Running: false, Restarting: false, Pid: 0, ExitCode: 137 });
   });
 
   it('does nothing to a container that is not in one', () => {

@@ -17,6 +17,7 @@ import { etcdAvailable, startEtcd, type Etcd } from '../../support/etcd.js';
 import { CONTAINER, sampleCell } from '../../support/sample-cell.js';
 import type { LiveCellWorld } from '../../support/live/cell-docker.js';
 import { ifStarted } from '../../support/started.js';
+import { MISMATCH_ATTEMPT_MS } from '../../../src/rehearsal/crash-loop.js';
 
 const SCOPE = '78218ded-7d88-4d69-bd44-6f478c300134';
 const MEMBER = '52167ceb-bd3d-4bff-8699-a239d21c5379';
@@ -91,7 +92,7 @@ describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => 
     expect(state().State.Running).toBe(true);
     expect(docker('logs', CONTAINER).stdout).toContain('FATAL: system ID mismatch, node belongs to a different cluster');
     // Its first attempt exits after a few seconds of the cell's clock (this machine's here); the count grows from then on.
-    await new Promise((r) => setTimeout(r, Math.max(0, started + 3_500 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, started + MISMATCH_ATTEMPT_MS + 500 - Date.now())));
     expect(state()).toMatchObject({ State: { Running: true }, RestartCount: expect.any(Number) });
     expect(state().RestartCount).toBeGreaterThanOrEqual(1);
     expect((daemon.read() as LiveCellWorld).history).toContain(
