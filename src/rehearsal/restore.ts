@@ -178,12 +178,14 @@ function bootstrapNewCluster(world: SimWorld, n: Node, c: SimContainer): void {
 
 /**
  * A killed node's leader key (when it names the node) and member key stop being refreshed: they go
- * 30 s after the last refresh, made every 10 s from the container's start.
+ * 30 s after the last refresh, made every 10 s from the container's start. A node that waited for a
+ * leader is no other: Patroni refreshes its member key at each cycle, whatever it waits for (patroni/ha.py
+ * `_run_cycle`: `touch_member()` after loading the cluster).
  */
 export function stopOnCell(world: SimWorld, cellIp: string, c: SimContainer): void {
   const n = nodeOf(world, cellIp, c);
   world.record('docker', `${cellIp}: stopped ${c.name}`);
-  if (!n.scope || c.patroni) return;
+  if (!n.scope) return;
   const killed = Date.parse(c.finishedAt);
   const started = Date.parse(c.startedAt);
   const loop = PATRONI_LOOP_WAIT_SECONDS * 1000;
