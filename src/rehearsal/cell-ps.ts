@@ -5,17 +5,43 @@
  * text between them), else the default table. Any other placeholder fails as Docker's template
  * does, so a rehearsal notices a listing the real cell would not print.
  */
-import { type CellWorld, fail, NEVER, ok, type Out, type SimContainer } from './cell-world.js';
+import { type CellWorld, fail, NEVER, ok, type Out, restarting, type SimContainer } from './cell-world.js';
 
 const PLACEHOLDER = /\{\{\s*\.(\w+)\s*\}\}/g;
 const KNOWN = new Set(['ID', 'Image', 'Names', 'Status']);
 
-function status(c: SimContainer): string {
-  if (c.running) return 'Up';
-  return c.finishedAt === NEVER ? 'Created' : `Exited (${String(c.exitCode)})`;
+/**
+ * How long ago, in Docker 1.11's words: `units.HumanDuration` of docker/go-units (`duration.go`, as the
+ * daemon vendored it in 2016), whole units rounded down.
+ */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds < 60) return `${String(seconds)} seconds`;
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${String(minutes)} minutes`;
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${String(hours)} hours`;
+  if (hours < 24 * 7 * 2) return `${String(Math.floor(hours / 24))} days`;
+  if (hours < 24 * 30 * 3) return `${String(Math.floor(hours / 24 / 7))} weeks`;
+  if (hours < 24 * 365 * 2) return `${String(Math.floor(hours / 24 / 30))} months`;
+  return `${String(Math.floor(hours / 24 / 365))} years`;
 }
 
-function field(c: SimContainer, name: string, noTrunc: boolean): string {
+/** The STATUS column, as the daemon words a container's state at `now` (container/state.go `State.String`). */
+function status(c: SimContainer, now: Date): string {
+  const since = (at: string): string => humanDuration(now.getTime() - Date.parse(at));
+  if (c.running) {
+    // Between a crash loop's attempts: its last exit's code, and how long ago it exited.
+    if (restarting(c)) return `Restarting (${String(c.exitCode)}) ${since(c.finishedAt)} ago`;
+    return `Up ${since(c.startedAt)}`;
+  }
+  return c.finishedAt === NEVER ? 'Created' : `Exited (${String(c.exitCode)}) ${since(c.finishedAt)} ago`;
+}
+
+function field(c: SimContainer, name: string, noTrunc: boolean, now: Date): string {
   switch (name) {
     case 'ID':
       return noTrunc ? c.id : c.id.slice(0, 12);
@@ -24,11 +50,11 @@ function field(c: SimContainer, name: string, noTrunc: boolean): string {
     case 'Names':
       return c.name;
     default:
-      return status(c);
+      return status(c, now);
   }
 }
 
-export function ps(state: CellWorld, a: string[]): Out {
+export function ps(state: CellWorld, a: string[], now: Date): Out {
   let all = false;
   let noTrunc = false;
   let format: string | undefined;
@@ -51,7 +77,7 @@ export function ps(state: CellWorld, a: string[]): Out {
         c.image.padEnd(37),
         '"/scripts/run.sh "'.padEnd(25),
         ''.padEnd(20),
-        status(c).padEnd(20),
+        status(c, now).padEnd(20),
         ''.padEnd(26),
         c.name,
       ].join(''),
@@ -62,5 +88,5 @@ export function ps(state: CellWorld, a: string[]): Out {
   if (unknown)
     return fail(1, `Template parsing error: template: :1:2: executing "" at <.${unknown[1]!}>: can't evaluate field ${unknown[1]!}\n`);
   const template = format.replace(/\\t/g, '\t');
-  return ok(listed.map((c) => `${template.replace(PLACEHOLDER, (_m, name: string) => field(c, name, noTrunc))}\n`).join(''));
+  return ok(listed.map((c) => `${template.replace(PLACEHOLDER, (_m, name: string) => field(c, name, noTrunc, now))}\n`).join(''));
 }

@@ -102,7 +102,7 @@ function docker(state: CellWorld, args: string[], stdin: CellInput, hooks: CellH
     case 'inspect':
       return inspect(state, a);
     case 'ps':
-      return ps(state, a);
+      return ps(state, a, now);
     case 'stop':
       return stop(state, a, now, hooks);
     case 'start':
