@@ -15,23 +15,25 @@ export function inspect(state: CellWorld, a: string[]): Out {
 }
 
 function inspectJson(state: CellWorld, c: SimContainer): object {
+  // A crash loop: between Docker's restarts the container is Running and Restarting at once.
+  const restartingNow = restarting(c);
+  // Restarting, it runs no process and shows its last exit's code (container/state.go SetRestarting);
+  // started, it shows 0 (SetRunning).
+  const attempting = c.running && !restartingNow;
   return {
     Id: c.id,
     Created: c.startedAt,
     Path: '/scripts/run.sh',
     Args: [],
     State: {
-      Status: restarting(c) ? 'restarting' : c.running ? 'running' : c.finishedAt === NEVER ? 'created' : 'exited',
+      Status: restartingNow ? 'restarting' : c.running ? 'running' : c.finishedAt === NEVER ? 'created' : 'exited',
       Running: c.running,
       Paused: false,
-      // A crash loop: between Docker's restarts the container is Running and Restarting at once.
-      Restarting: restarting(c),
+      Restarting: restartingNow,
       OOMKilled: false,
       Dead: false,
-      // Restarting, it runs no process and shows its last exit's code (container/state.go SetRestarting);
-      // started, it shows 0 (SetRunning).
-      Pid: c.running && !restarting(c) ? pidOf(c) : 0,
-      ExitCode: c.running && !restarting(c) ? 0 : c.exitCode,
+      Pid: attempting ? pidOf(c) : 0,
+      ExitCode: attempting ? 0 : c.exitCode,
       Error: '',
       StartedAt: c.startedAt,
       FinishedAt: c.finishedAt,

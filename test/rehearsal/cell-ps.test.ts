@@ -7,25 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { humanDuration, ps } from '../../src/rehearsal/cell-ps.js';
 import { crashLoopFrom, advanceCrashLoop } from '../../src/rehearsal/crash-loop.js';
 import { NEVER, type CellWorld, type SimContainer } from '../../src/rehearsal/cell-world.js';
+import { CONTAINER, sampleCell } from '../support/sample-cell.js';
 
 const T0 = Date.parse('2016-03-18T00:41:00.000Z');
 const at = (ms: number): Date => new Date(T0 + ms);
 
+/** A container of the sample cell's image, named NAME, started at T0 unless OVER says otherwise. */
 function container(name: string, over: Partial<SimContainer>): SimContainer {
-  return {
-    id: name.padEnd(64, '0'),
-    name,
-    image: 'cfcommunity/postgresql-patroni:9.5',
-    env: [],
-    mounts: [],
-    running: true,
-    exitCode: 0,
-    startedAt: at(0).toISOString(),
-    finishedAt: NEVER,
-    logs: ['CRITICAL: system ID mismatch'],
-    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, roles: {} },
-    ...over,
-  };
+  return { ...sampleCell().containers[CONTAINER]!, id: name.padEnd(64, '0'), name, startedAt: at(0).toISOString(), ...over };
 }
 
 describe("docker ps's status on the simulated cell", () => {
@@ -58,15 +47,13 @@ describe("docker ps's status on the simulated cell", () => {
     // Its first attempt began 25 minutes in and exited 3 s later, 50 ms before the look.
     const looping = container('cf-looping', { startedAt: at(25 * 60_000).toISOString(), crashLoop: crashLoopFrom(at(25 * 60_000), 3000) });
     const cell: CellWorld = {
-      ip: '10.58.111.150',
-      dockerVersion: '1.11.0',
+      ...sampleCell(),
       containers: {
         up: container('cf-up', {}),
         stopped: container('cf-stopped', { running: false, exitCode: 137, finishedAt: at(24 * 60_000).toISOString() }),
         created: container('cf-created', { running: false, startedAt: NEVER }),
         looping,
       },
-      files: {},
     };
     const now = at(25 * 60_000 + 3050);
     advanceCrashLoop(looping, now);

@@ -8,11 +8,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { running } from '../support/proc.js';
-import { SOURCE_CLI } from '../support/cli.js';
 
 const MODULE = new URL('../../src/systems/child-processes.ts', import.meta.url).href;
-/** Node with the TypeScript loader the source command line runs under. */
-const NODE_WITH_TSX = SOURCE_CLI.slice(0, 3);
 
 const started: number[] = [];
 afterEach(() => {
@@ -32,7 +29,7 @@ async function exitWith(loads: number): Promise<{ pids: number[]; exitHooks: num
     }
     process.stdout.write(JSON.stringify({ pids, exitHooks: process.listenerCount('exit') - before }), () => process.exit(0));
   `;
-  const { stdout, stderr } = await promisify(execFile)(NODE_WITH_TSX[0]!, [...NODE_WITH_TSX.slice(1), '--input-type=module', '-e', script]);
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
   const said = JSON.parse(stdout) as { pids: number[]; exitHooks: number };
   started.push(...said.pids);
   return { ...said, warned: stderr.includes('MaxListenersExceededWarning') };
