@@ -12,13 +12,15 @@ const KNOWN = new Set(['ID', 'Image', 'Names', 'Status']);
 
 /**
  * How long ago, in Docker 1.11's words: `units.HumanDuration` of docker/go-units (`duration.go`, as the
- * daemon vendored it in 2016), whole units rounded down.
+ * daemon vendored it before 1.13: moby's `vendor/src/github.com/docker/go-units/duration.go`), whole units
+ * rounded down and a single second singular ("1 second"). Later go-units rounds hours to the nearest.
  */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   const minutes = Math.floor(seconds / 60);
   const hours = Math.floor(minutes / 60);
   if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
   if (seconds < 60) return `${String(seconds)} seconds`;
   if (minutes === 1) return 'About a minute';
   if (minutes < 60) return `${String(minutes)} minutes`;

@@ -18,13 +18,15 @@ function container(name: string, over: Partial<SimContainer>): SimContainer {
 }
 
 describe("docker ps's status on the simulated cell", () => {
-  it('words a duration as go-units does, each unit rounded down', () => {
+  it('words a duration as go-units does, each unit rounded down and one second singular', () => {
     const s = 1000;
     const h = 3600 * s;
-    expect([0, 999, 1000, 59_999, 60_000, 119_999, 120_000, 59 * 60 * s].map(humanDuration)).toEqual([
+    expect([0, 999, 1000, 1999, 2000, 59_999, 60_000, 119_999, 120_000, 59 * 60 * s].map(humanDuration)).toEqual([
       'Less than a second',
       'Less than a second',
-      '1 seconds',
+      '1 second',
+      '1 second',
+      '2 seconds',
       '59 seconds',
       'About a minute',
       'About a minute',
