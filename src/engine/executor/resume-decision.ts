@@ -50,6 +50,15 @@ export function resumeTraits(action: ActionDef | undefined): ResumeTraits | unde
   };
 }
 
+/** Each runbook's steps as JSON, written once: a resume asks of every finished step, and a sweep resumes hundreds of times. */
+const texts = new WeakMap<readonly StepDef[], string>();
+
+function stepsText(steps: readonly StepDef[]): string {
+  let text = texts.get(steps);
+  if (text === undefined) texts.set(steps, (text = JSON.stringify(steps)));
+  return text;
+}
+
 /**
  * Whether a step of `steps` finished without an output its action now gives and a later step of
  * `steps` refers to (journaled by an earlier version): a read step then runs again, reading changes nothing.
@@ -61,7 +70,7 @@ function lacksOutputs(
   outputs: Record<string, unknown> | undefined,
 ): boolean {
   if (!action) return false;
-  const text = JSON.stringify(steps);
+  const text = stepsText(steps);
   return Object.keys(action.outputs).some((k) => !(k in (outputs ?? {})) && text.includes(`\${steps.${id}.outputs.${k}}`));
 }
 
