@@ -14,6 +14,7 @@ import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { cellDrillLine, HardeningRefused, ranIn, runCellDrill, StoreFull, type CellDrillReport } from '../drill/cell-drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
+import { LocalDiskFull } from '../drill/local-room.js';
 import { cellDocker, inspectOrFail, where } from './support/cell.js';
 
 /** The choice's value that declines: the drill does not run on that cell, and the recovery goes on on the listing's proof. */
@@ -91,6 +92,11 @@ const drillOnCell = defineAction({
         if (err instanceof StoreFull)
           throw new StepFailed(err.message, {
             hint: `nothing has been changed yet: the new container still runs and S3 is as it was. ${err.hint ?? ''}; the restore that follows writes this archive to that disk, so resume once there is room`,
+          });
+        // This machine's disk filled as the archive was fetched to it: the run stops here too, for a resume once there is room.
+        if (err instanceof LocalDiskFull)
+          throw new StepFailed(err.message, {
+            hint: `nothing has been changed yet: the new container still runs and S3 is as it was; ${err.hint ?? ''}`,
           });
         if (!(err instanceof DrillFailed)) throw err;
         const tried = without.length ? ` (tried without ${without.join(', ')}, as you chose)` : '';

@@ -11,6 +11,7 @@ import { StepFailed } from '../core/errors.js';
 import { runDrill } from '../drill/drill.js';
 import { formatDuration } from '../core/duration.js';
 import { DrillFailed } from '../drill/exit-codes.js';
+import { LocalDiskFull } from '../drill/local-room.js';
 import { scratchEngine } from './support/scratch-engine.js';
 
 const drill = defineAction({
@@ -67,6 +68,8 @@ const drill = defineAction({
       const servedPartials = r.partials.map((x) => x.key);
       return { drilled: true, lastTransactionAt: r.replay.lastTransactionAt ?? '', databases, why: '', servedPartials };
     } catch (err) {
+      // This machine's disk filled as the archive was fetched to it: the drill on the cell would fetch it there too.
+      if (err instanceof LocalDiskFull) throw new StepFailed(err.message, { hint: `nothing has been changed yet; ${err.hint ?? ''}` });
       if (!(err instanceof DrillFailed)) throw err;
       if (err.outcome === 'could-not-run') {
         // The cell that will run the restored instance has the image, and so the server, of the archive's major.

@@ -25,6 +25,7 @@ import { plainStages } from '../wale/encryption.js';
 import { messageOf } from '../core/errors.js';
 import { admit, DIR_MODE, FILE_MODE, memberName } from './tar-admission.js';
 import { ownedFolder } from './workdir.js';
+import { diskFullFailure } from './local-room.js';
 
 export interface BaseBackupDownload {
   store: ObjectStore;
@@ -92,6 +93,9 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
       if (damage) throw damage;
     } catch (err) {
       if (err instanceof DrillFailed) throw err;
+      // A full disk stops tar or lzop as a corrupt partition does: it is this machine's, not the archive's.
+      const full = diskFullFailure(err, `extracting ${where}`, into);
+      if (full) throw full;
       const gpg = gpgFailure(err, where);
       if (gpg) throw gpg;
       if (err === tar.damage() && (err as { tarCode?: string }).tarCode === undefined) {

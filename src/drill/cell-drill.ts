@@ -38,6 +38,7 @@ import { majorOf } from '../core/pg-version.js';
 import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
+import { requireLocalRoom, WAL_SEGMENT_BYTES } from './local-room.js';
 
 /** What a message of the drill on a cell is, when it is not the drill's work itself. */
 export type CellProgress = 'cleanup' | 'left';
@@ -129,7 +130,6 @@ function emptyClusterWarning(tables: number, databases: string[]): string | unde
 /** Room the cell keeps beyond the archive's declared sizes: the server's own writes, and other tenants' growth. */
 const SPACE_MARGIN = 1.5;
 const SPACE_RESERVE_BYTES = 1024 * 1024 * 1024;
-const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 /** How much of a file the drill's tar reads at a time. */
 const TAR_READ_BYTES = 1024 * 1024;
 const DATA = `${CELL_MOUNT}/data`;
@@ -193,6 +193,8 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
       { hint: 'nothing was written to the cell; free space there, or drill on another cell of the same image (drill --on-cell)' },
     );
   }
+  // The archive is fetched here before it is streamed: this machine needs the room too.
+  await requireLocalRoom(o.workdir, { backupBytes: latest.expandedSizeBytes ?? 0, walSegments: report.walSegments });
   const dir = await makeWorkdir(o.workdir);
   const paths = workdirPaths(dir);
   let drilled = false;

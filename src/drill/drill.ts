@@ -39,6 +39,7 @@ import { pausedLines, recover } from './recover.js';
 import { servePartials } from './partial-wal.js';
 import { refusedPartials } from '../archive/partials.js';
 import { makeWorkdir, workdirPaths } from './workdir.js';
+import { requireLocalRoom } from './local-room.js';
 
 export type { DrillReport };
 
@@ -236,6 +237,8 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   const major = archiveMajor(report, latest);
   const pg = await chooseServer(major, opts, processes);
   drill.deadline.signal.throwIfAborted();
+  // A paused copy goes on in its own folder, fetching only the WAL it lacks.
+  if (!from) await requireLocalRoom(opts.workdir, { backupBytes: latest.expandedSizeBytes ?? 0, walSegments: report.walSegments });
   drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir);
   const paths = workdirPaths(drill.workdir);
   // The server's life, and its account's, from the first file it will own: everything it runs ends with it.

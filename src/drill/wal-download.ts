@@ -14,6 +14,7 @@ import { DrillFailed } from './exit-codes.js';
 import { messageOf } from '../core/errors.js';
 import { isWalFileName, walFetch, walObjectKey } from './wal-fetch.js';
 import { gpgFailure } from './failures.js';
+import { diskFullFailure } from './local-room.js';
 
 export interface WalDownload {
   store: ObjectStore;
@@ -79,6 +80,12 @@ export async function downloadWal(req: WalDownload): Promise<WalDownloaded> {
         });
         if (r.status === 'missing') continue;
       } catch (err) {
+        // A full disk makes lzop fail as a damaged file does: it is this machine's, not the archive's.
+        const full = diskFullFailure(err, `fetching WAL ${job.name}`, req.into);
+        if (full) {
+          queue.length = 0;
+          throw full;
+        }
         const gpg = gpgFailure(err, `s3://${req.bucket}/${walObjectKey(req.prefix, job.name)}`);
         if (gpg) {
           queue.length = 0;

@@ -18,10 +18,13 @@ export interface Workdir {
   walDir: string;
 }
 
+/** What the name of a drill's scratch folder starts with. */
+export const WORKDIR_PREFIX = 'dingo-drill-';
+
 /** A fresh scratch folder under `parent` with its data, socket and WAL folders. */
 export async function makeWorkdir(parent: string): Promise<string> {
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, 'dingo-drill-'));
+  const dir = await mkdtemp(join(parent, WORKDIR_PREFIX));
   for (const sub of ['', 'data', 'sock', 'wal']) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
   return dir;
 }

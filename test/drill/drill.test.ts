@@ -3,12 +3,21 @@
  * (generator), moto for S3, lzop/tar, a throwaway PostgreSQL 15 replaying the WAL
  * the drill fetched.
  */
-import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillArgs } from '../../src/commands/drill/drill.js';
 import { DRILL_EXIT } from '../../src/drill/exit-codes.js';
+import { downloadBaseBackup } from '../../src/drill/base-backup.js';
+import { downloadWal } from '../../src/drill/wal-download.js';
+import { localProcesses } from '../../src/systems/local-processes.js';
+import { drillActions } from '../../src/actions/drill.js';
+import { StepFailed } from '../../src/core/errors.js';
+import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
+import { testRuntime } from '../support/runtime.js';
+import { onSmallDisk } from '../support/small-disk.js';
 import type { Moto } from '../support/moto.js';
 import { archiveKeys, DRILL_TABLE, type GeneratedArchive } from '../support/wale-archive.js';
 import { runCli } from '../support/cli.js';
@@ -117,6 +126,89 @@ describe('dingo-recover drill', () => {
     expect(r.stderr).toMatch(/is not restorable/);
     expect(r.stderr).toContain(archive.startSegment);
     await expect(readdir(join(dir, 'never-created'))).rejects.toThrow();
+  });
+
+  it('refuses, before fetching anything, a --workdir on a disk without room for the base backup and its WAL', async () => {
+    const url = await variant('small-disk');
+    // A disk of 64 MiB: less than the room any drill keeps free beside what it fetches.
+    await onSmallDisk(join(dir, 'small-disk'), { size: '64m' }, async (disk) => {
+      const r = await drill(args(url, { workdir: join(disk, 'scratch') }));
+      expect(r.code, r.stdout + r.stderr).toBe(DRILL_EXIT.couldNotRun);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `${disk} has 64\\.0 MiB free; the drill fetches the archive there before restoring it: its base backup \\(.+ extracted\\) and ${archive.segments.length} WAL segment`,
+        ),
+      );
+      expect(r.stderr).toContain('nothing was fetched');
+      expect(r.stderr).toContain('drill --workdir DIR');
+      // Not even the scratch folder was made.
+      expect(await readdir(disk)).toEqual([]);
+    });
+  });
+
+  it('says a disk that fills while the archive is fetched is this machine’s, never a damaged archive', async () => {
+    const url = await variant('fills');
+    const prefix = url.slice(`s3://${BUCKET}/`.length);
+    const partitions: string[] = [];
+    for await (const o of moto.store.list(BUCKET, `${prefix}basebackups_005/${archive.latest}/tar_partitions/`)) partitions.push(o.key);
+    expect(partitions.length).toBeGreaterThan(0);
+    // 1 MiB: a WAL segment (16 MiB decompressed) or a partition fills it, as lzop and tar write them.
+    await onSmallDisk(join(dir, 'fills-disk'), { size: '1m' }, async (disk) => {
+      const from = { store: moto.store, bucket: BUCKET, processes: localProcesses };
+      const wal = downloadWal({ ...from, prefix, startSegment: archive.startSegment, pgMajor: archive.major, into: disk, concurrency: 1 });
+      await expect(wal).rejects.toMatchObject({
+        outcome: 'could-not-run',
+        message: expect.stringMatching(
+          new RegExp(`^this machine's disk filled while fetching WAL [0-9A-F]{24} into ${disk}: .*No space left on device`),
+        ),
+        hint: expect.stringContaining('the archive is not at fault'),
+      });
+      for (const f of await readdir(disk)) await rm(join(disk, f), { recursive: true, force: true });
+      // The data folder as the drill's scratch folder holds it: its partitions are extracted beside it.
+      const dataDir = join(disk, 'data');
+      await mkdir(dataDir);
+      const base = downloadBaseBackup({ ...from, partitions, dataDir, concurrency: 1 });
+      await expect(base).rejects.toMatchObject({
+        outcome: 'could-not-run',
+        message: expect.stringMatching(
+          new RegExp(
+            `^this machine's disk filled while extracting s3://${BUCKET}/.+ into ${disk}/data.*: .*(ENOSPC|No space left on device)`,
+          ),
+        ),
+        hint: expect.stringContaining('the archive is not at fault'),
+      });
+    });
+  });
+
+  it('stops the runbook’s drill step on a disk that fills as it fetches, rather than going on unproven to the cell', async () => {
+    const url = await variant('fills-step');
+    // Room in bytes, but 8 files: the disk fills as the base backup is extracted.
+    await onSmallDisk(join(dir, 'fills-step-disk'), { size: '1g', files: 8 }, async (disk) => {
+      const said: string[] = [];
+      const ctx = {
+        s3: moto.store,
+        platform: { processes: localProcesses },
+        runtime: testRuntime({ scratch: disk }),
+        settings: DEFAULT_SETTINGS,
+        now: () => new Date(),
+        progress: (m: string) => said.push(m),
+        evidence: (m: string) => said.push(m),
+        warn: (m: string) => said.push(m),
+      } as unknown as StepContext;
+      const step = drillActions.find((a) => a.name === 'archive.drill')!;
+      const err: unknown = await step.run(ctx, { url }, {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StepFailed);
+      expect((err as StepFailed).message).toMatch(
+        // The base backup and the WAL are fetched side by side: whichever meets the full disk first is named.
+        new RegExp(
+          `^this machine's disk filled while (extracting s3://${BUCKET}/\\S+|fetching WAL \\S+) into ${disk}/dingo-drill-\\w+/(data|wal)`,
+        ),
+      );
+      expect((err as StepFailed).hint).toContain(
+        `nothing has been changed yet; the archive is not at fault: free space on that disk (df -h ${disk})`,
+      );
+      expect(said.join('\n')).not.toContain('not drilled here');
+    });
   });
 
   it('fails as not restorable when one WAL segment after the base backup is missing, naming the lost range', async () => {

@@ -8,6 +8,8 @@ import { BIN, DONE_DRILLED_ON_CELL, ROOT, runCli, runIdOf } from '../../support/
 import { scenarioKernelLacking } from '../../support/kernel-lacks.js';
 import { World, loadScenario, type WorldState } from '../../../src/rehearsal/world.js';
 import { readJournal } from '../../../src/engine/journal/index.js';
+import { EXIT } from '../../../src/core/errors.js';
+import { onSmallDisk } from '../../support/small-disk.js';
 
 const OLD = '6e101b27-ee1b-4f4d-a032-4401a3709ec3';
 const NEW = '78218ded-7d88-4d69-bd44-6f478c300134';
@@ -339,6 +341,48 @@ describe('non-interactive runs stop for the operator', () => {
     const again = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(again.code, again.stdout).toBe(DONE_DRILLED_ON_CELL);
     assertRecovered(world(state, runId));
+  });
+
+  it('does not drill on the cell when this machine has no room to fetch the archive first, says where and how much, and goes on', async () => {
+    const state = stateDir();
+    // A temp folder of 64 MiB: the drill would fetch the base backup and 5 decompressed WAL segments (80 MiB) into it.
+    await onSmallDisk(join(state, 'small-tmp'), { size: '64m', mode: '1777' }, async (small) => {
+      const r = await runCli(['rehearse', '--yes', '--state-dir', join(state, 'state')], { env: { TMPDIR: small } });
+      expect(r.code, r.stdout + r.stderr).toBe(EXIT.doneWithWarnings);
+      const said = r.stdout.replace(/\n\s+/g, ' ');
+      expect(said).toMatch(
+        new RegExp(
+          `not drilled: ${small} has 64\\.0 MiB free; the drill fetches the archive there before restoring it: its base backup \\([\\d.]+ MiB extracted\\) and 5 WAL segment\\(s\\), 80\\.0 MiB decompressed`,
+        ),
+      );
+      // Nothing was fetched there.
+      expect(readdirSync(small)).toEqual([]);
+      assertRecovered(world(join(state, 'state'), runIdOf(r.stdout)));
+    });
+  });
+
+  it('stops before anything is changed when this machine’s disk fills as the archive is fetched, and a resume with room drills and recovers', async () => {
+    const state = stateDir();
+    // Room in bytes for the check, but 8 files: the disk fills as the base backup is extracted, as a disk another program filled meanwhile does.
+    const small = join(state, 'few-files');
+    const first = await onSmallDisk(small, { size: '1g', files: 8, mode: '1777' }, (tmp) =>
+      runCli(['rehearse', '--yes', '--state-dir', join(state, 'state')], { env: { TMPDIR: tmp } }),
+    );
+    expect(first.code, first.stdout + first.stderr).toBe(EXIT.stepFailed);
+    const said = (first.stdout + first.stderr).replace(/\n\s+/g, ' ');
+    expect(said).toContain(`stopped: this machine's disk filled while extracting s3://${BUCKET}/backups/${OLD}/wal/basebackups_005/`);
+    expect(said).toMatch(/: ENOSPC: no space left on device/);
+    expect(said).toContain(
+      `nothing has been changed yet: the new container still runs and S3 is as it was; the archive is not at fault: free space on that disk (df -h ${small}), or drill into a folder on a larger one`,
+    );
+    // The drill stands before the stop: the new container runs, its archive was not moved aside.
+    const runId = runIdOf(first.stdout);
+    const before = world(join(state, 'state'), runId);
+    expect(before.cells[CELL]!.containers[CONTAINER]!.running).toBe(true);
+    expect(Object.keys(before.s3[BUCKET]!).filter((k) => k.startsWith(`backups/${NEW}/wal.quarantine-`))).toEqual([]);
+    const again = await runCli(['resume', runId, '--yes', '--state-dir', join(state, 'state')]);
+    expect(again.code, again.stdout + again.stderr).toBe(DONE_DRILLED_ON_CELL);
+    assertRecovered(world(join(state, 'state'), runId));
   });
 
   it("waits for the operator when the cell's Docker refuses a hardening option of the drill, and goes on without it once chosen", async () => {
