@@ -79,8 +79,9 @@ function diskFull(err: unknown): boolean {
 
 /**
  * This machine's disk filled while the drill fetched the archive to it, though the check before had found
- * the room (something else wrote to that disk meanwhile): the drill could not run here, and a drill of a
- * run's step stops the run for the operator rather than going on unproven, as a cell's store that fills does.
+ * the room in bytes (something else wrote to that disk meanwhile, or its files ran out): the drill could not
+ * run here, and a drill of a run's step stops the run for the operator rather than going on unproven, as a
+ * cell's store that fills does.
  */
 export class LocalDiskFull extends DrillFailed {
   constructor(doing: string, into: string, cause: unknown) {
