@@ -38,7 +38,7 @@ import { majorOf } from '../core/pg-version.js';
 import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
-import { requireLocalRoom, WAL_SEGMENT_BYTES } from './local-room.js';
+import { requireLocalRoom, roomNeeded } from './local-room.js';
 
 /** What a message of the drill on a cell is, when it is not the drill's work itself. */
 export type CellProgress = 'cleanup' | 'left';
@@ -127,9 +127,8 @@ function emptyClusterWarning(tables: number, databases: string[]): string | unde
   return `the restored cluster holds no table outside PostgreSQL's own schemas (databases: ${databases.join(', ') || 'none'}): an instance its user kept data in would have some. Check that this archive is the deleted instance's (its GUID, and other candidates: dingo-recover logs find) before relying on it`;
 }
 
-/** Room the cell keeps beyond the archive's declared sizes: the server's own writes, and other tenants' growth. */
-const SPACE_MARGIN = 1.5;
-const SPACE_RESERVE_BYTES = 1024 * 1024 * 1024;
+/** Room the cell's store keeps free beside the drill's (local-room.ts `roomNeeded`): other tenants' databases grow on that disk. */
+const CELL_RESERVE_BYTES = 1024 * 1024 * 1024;
 /** How much of a file the drill's tar reads at a time. */
 const TAR_READ_BYTES = 1024 * 1024;
 const DATA = `${CELL_MOUNT}/data`;
@@ -180,7 +179,9 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
         hint: `nothing was written to the cell; name an image of PostgreSQL ${major} that holds ${need.program} (--image), or run this where PostgreSQL ${major}'s server package is installed`,
       });
   }
-  const needed = Math.ceil(((latest.expandedSizeBytes ?? 0) + report.walSegments * WAL_SEGMENT_BYTES) * SPACE_MARGIN + SPACE_RESERVE_BYTES);
+  // The same archive is fetched here, then written to the cell's store: both need the room for it.
+  const fetched = { backupBytes: latest.expandedSizeBytes ?? 0, walSegments: report.walSegments };
+  const needed = roomNeeded(fetched, CELL_RESERVE_BYTES);
   // A cell whose store says no free space (not mounted, df missing) is not one to drill on: nothing was written there.
   const free = await box.freeBytes().catch((err: unknown) => {
     if (err instanceof StepFailed) throw new DrillFailed('could-not-run', err.message, { hint: err.hint, cause: err });
@@ -193,8 +194,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
       { hint: 'nothing was written to the cell; free space there, or drill on another cell of the same image (drill --on-cell)' },
     );
   }
-  // The archive is fetched here before it is streamed: this machine needs the room too.
-  await requireLocalRoom(o.workdir, { backupBytes: latest.expandedSizeBytes ?? 0, walSegments: report.walSegments });
+  await requireLocalRoom(o.workdir, fetched);
   const dir = await makeWorkdir(o.workdir);
   const paths = workdirPaths(dir);
   let drilled = false;

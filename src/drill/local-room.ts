@@ -14,7 +14,7 @@ import { formatBytes } from '../core/format.js';
 import { DrillFailed } from './exit-codes.js';
 import { WORKDIR_PREFIX } from './workdir.js';
 
-export const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 /** What the drill writes beyond the declared sizes: the server's own files while it replays (its log, pg_wal's recycled segments). */
 const MARGIN = 1.5;
@@ -33,9 +33,9 @@ const ROOM_HINT = "drill into a folder on a larger one: drill --workdir DIR, or 
 /** A full disk or quota in a program's words (strerror of ENOSPC and EDQUOT; lzop: "No space left on device: <stdout>"). */
 const FULL = /No space left on device|Disk quota exceeded/;
 
-/** The bytes `f` needs with the margin and the reserve. */
-export function roomNeeded(f: Fetched): number {
-  return Math.ceil((f.backupBytes + f.walSegments * WAL_SEGMENT_BYTES) * MARGIN + RESERVE_BYTES);
+/** The bytes `f` needs with the margin, and `reserveBytes` left free beside it (this machine's, unless said: a cell keeps more). */
+export function roomNeeded(f: Fetched, reserveBytes = RESERVE_BYTES): number {
+  return Math.ceil((f.backupBytes + f.walSegments * WAL_SEGMENT_BYTES) * MARGIN + reserveBytes);
 }
 
 /** Free bytes for this process on the file system that holds `path`, or the nearest folder above it that exists. */

@@ -16,6 +16,8 @@ describe("the drill's room on this machine", () => {
   it('is the base backup and 16 MiB a WAL segment, half again, and 256 MiB left free', () => {
     expect(roomNeeded({ backupBytes: 0, walSegments: 0 })).toBe(256 * MIB);
     expect(roomNeeded({ backupBytes: GIB, walSegments: 64 })).toBe(3 * GIB + 256 * MIB);
+    // A cell's store keeps a GiB free for the other tenants' databases on it.
+    expect(roomNeeded({ backupBytes: GIB, walSegments: 64 }, GIB)).toBe(4 * GIB);
   });
 
   it('lets a drill that fits go on', async () => {
