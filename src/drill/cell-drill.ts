@@ -32,6 +32,7 @@ import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
 import { sideBySide } from './fetch-archive.js';
 import { StepFailed } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
 import { DrillFailed } from './exit-codes.js';
 import { cellPsql as psql, SOCKET_DIR, waitRecovered } from './cell-recovery.js';
 import { majorOf } from '../core/pg-version.js';
@@ -190,7 +191,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   if (free < needed) {
     throw new DrillFailed(
       'could-not-run',
-      `${o.cell} has ${gib(free)} free in its store; the archive's base backup and WAL need ${gib(needed)} with a margin, and other tenants' databases live on that disk`,
+      `${o.cell} has ${formatBytes(free)} free in its store; the archive's base backup and WAL need ${formatBytes(needed)} with a margin, and other tenants' databases live on that disk`,
       { hint: 'nothing was written to the cell; free space there, or drill on another cell of the same image (drill --on-cell)' },
     );
   }
@@ -287,10 +288,6 @@ const SERVER_SETTINGS: [string, string][] = [
   ['fsync', 'off'],
   ['logging_collector', 'off'],
 ];
-
-function gib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-}
 
 /** Where replay ended: the end-of-recovery checkpoint's redo location, as the image's pg_controldata reads the copy's control file. */
 async function redoLocation(box: CellScratch): Promise<string> {

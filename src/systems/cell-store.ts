@@ -4,6 +4,7 @@
  * filled while the drill wrote to it.
  */
 import { StepFailed } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
 
 /** The cell's persistent disk, where the containers' own data lives too (the broker's host_directory's parent). */
 export const CELL_STORE = '/var/vcap/store';
@@ -32,14 +33,10 @@ export interface StoreUse {
 export class StoreFull extends StepFailed {
   constructor(where: string, doing: string, use: StoreUse | null, said: string) {
     const how = use
-      ? `${use.device} on ${use.mount} is ${use.capacity} full (${gib(use.availKb * 1024)} free of ${gib(use.sizeKb * 1024)})`
+      ? `${use.device} on ${use.mount} is ${use.capacity} full (${formatBytes(use.availKb * 1024)} free of ${formatBytes(use.sizeKb * 1024)})`
       : 'df did not say how full';
     super(`the cell's store filled ${doing} on ${where}: ${how}; ${said}`, {
       hint: `the drill's container and scratch folder are removed, which gives back what it wrote; other tenants' databases live on that disk, so free space there (df -h ${use?.mount ?? CELL_STORE} on the cell) before drilling again, or drill on another cell of the same image (drill --on-cell)`,
     });
   }
-}
-
-function gib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }

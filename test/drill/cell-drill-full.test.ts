@@ -111,7 +111,7 @@ describe('the drill on a cell whose store fills half-way', () => {
       (e: unknown) => e as Error & { hint?: string },
     );
     expect(err?.message).toMatch(
-      /^the cell's store filled while the archive streamed into dingo-recover-drill-[0-9a-f]{12}-load on cell 10\.58\.111\.150 \(simulated\): \/dev\/sdc1 on \/var\/vcap\/store is 100% full \(0\.0 GiB free of 2\.5 GiB\); tar: \S+: Wrote only \d+ of \d+ bytes/,
+      /^the cell's store filled while the archive streamed into dingo-recover-drill-[0-9a-f]{12}-load on cell 10\.58\.111\.150 \(simulated\): \/dev\/sdc1 on \/var\/vcap\/store is 100% full \([\d.]+ (B|[KMG]iB) free of 2\.5 GiB\); tar: \S+: Wrote only \d+ of \d+ bytes/,
     );
     expect(err?.hint).toContain("the drill's container and scratch folder are removed");
     expect(err?.hint).toContain('df -h /var/vcap/store on the cell');
