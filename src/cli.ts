@@ -12,6 +12,7 @@ import { takeExitCode } from './commands/exit-code.js';
 import { printError } from './commands/print-error.js';
 import { globalOptions } from './commands/flags/global.js';
 import { flagChecks } from './commands/flags/checks.js';
+import { stdinValues } from './commands/flags/stdin-values.js';
 import { nodeEndOfLifeLine } from './commands/node-support.js';
 import { packageVersion } from './commands/package-files.js';
 
@@ -73,7 +74,8 @@ function urlExamplesWhole<T>(y: Argv<T>): Argv<T> {
   return Object.assign(y, { example: whole });
 }
 
-function parserFor(args: string[]) {
+function parserFor(given: string[]) {
+  const args = stdinValues(given);
   const y = urlExamplesWhole(yargs(args));
   const parser = addCommands(
     globalOptions(y)
