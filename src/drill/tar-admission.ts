@@ -16,7 +16,7 @@ export interface TarMember {
 
 export type Admission =
   | { admit: 'file' | 'dir'; name: string }
-  /** The data folder itself ("./"): nothing to write. */
+  /** The data folder itself ("./", or "/" as wal-e writes it): nothing to write. */
   | { admit: 'root' }
   /** PostgreSQL's WAL folder, a link in the tar: an empty folder of ours in its place. */
   | { admit: 'wal-dir'; name: string }
@@ -42,8 +42,14 @@ export function memberName(path: string): string {
   return JSON.stringify(path);
 }
 
-/** The member's name as segments inside the data folder, or why it leaves it. */
+/**
+ * The member's name as segments inside the data folder, or why it leaves it. wal-e names the data folder
+ * itself "/": its first member is the folder under the name '' (wal_e/tar_partition.py `partition` appends
+ * the walk's root, `_segmentation_guts` names members by what follows the root), which Python's tarfile
+ * writes as "/" for a folder; its own extraction reads that back as the folder.
+ */
 function normalised(path: string): string[] | string {
+  if (/^\/+$/.test(path)) return [];
   if (path.startsWith('/')) return 'an absolute name';
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return 'a name with ".." in it';

@@ -18,6 +18,7 @@ import type { ObjectStore } from '../../src/core/seams.js';
 import { execFileSync } from 'node:child_process';
 import { pathIs } from '../../src/systems/pg-install.js';
 import { pipeThrough, runOk, type RunAs } from '../../src/systems/processes.js';
+import { Header } from 'tar';
 import { builtOnce, contentKey } from './built-once.js';
 import { freshTestCluster } from './fresh-cluster.js';
 import { giveBack, openTestPostgres } from './test-postgres.js';
@@ -417,14 +418,21 @@ async function writeBaseBackup(b: {
   }
   const backupDir = join(b.root, 'basebackups_005', b.latest);
   await mkdir(join(backupDir, 'tar_partitions'), { recursive: true });
+  // wal-e's first member is the data folder itself, which Python's tarfile names "/" (wal_e/tar_partition.py
+  // `partition` lists the walk's root, named by what follows it: ''): a header of its own before GNU tar's members.
+  const root = new Header({ path: '/', type: 'Directory', mode: 0o700, uid: 0, gid: 0, size: 0, mtime: new Date() });
+  root.encode();
+  const rootHeader = join(b.stage, 'root.tar-header');
+  await writeFile(rootHeader, root.block!);
   for (const [i, bin] of bins.entries()) {
     if (bin.names.length === 0) continue;
     const list = join(b.stage, `part_${i}.list`);
     await writeFile(list, bin.names.join('\n') + '\n');
     const part = join(backupDir, 'tar_partitions', `part_${String(i).padStart(8, '0')}.tar.lzo`);
+    const tar = ['tar', '-c', '--no-recursion', '--owner=0', '--group=0', '-C', files, '-T', list];
     await pipeThrough(
-      createReadStream('/dev/null'),
-      [{ argv: ['tar', '-c', '--no-recursion', '--owner=0', '--group=0', '-C', files, '-T', list] }, { argv: ['lzop', '-q', '-c'] }],
+      createReadStream(i === 0 ? rootHeader : '/dev/null'),
+      [{ argv: ['sh', '-c', 'cat && exec "$@"', 'sh', ...tar] }, { argv: ['lzop', '-q', '-c'] }],
       createWriteStream(part),
     );
   }
