@@ -19,7 +19,9 @@ export type InstanceOf = (guid: string) => InstanceState;
 export function foldBroker(e: BrokerEvent, ms: number, ev: EvidenceOf, inWindow: boolean, instance: InstanceOf): void {
   const a = e.action;
   const d = e.data;
-  const guid = str(d['instance-id']) ?? str(d.instance_id) ?? str(d.clusterID);
+  // The broker's sessions carry the instance as their data says it: deprovision's as `instanceID`
+  // (dingo-postgresql-broker broker/deprovision.go, newLoggingSession in broker/broker.go), a node's as `instance-id`.
+  const guid = str(d['instance-id']) ?? str(d.instance_id) ?? str(d.instanceID) ?? str(d.clusterID);
   if (a.endsWith('restore.done')) {
     restoreDone(e, ms, ev, instance);
     return;

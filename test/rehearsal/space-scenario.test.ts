@@ -88,7 +88,7 @@ describe('the deleted-space scenario', () => {
     for (const e of dingo) {
       const g = e.target.guid;
       expect(syslog, e.target.name).toContain(
-        `"message":"dingo-postgresql-broker.deprovision.start","log_level":1,"data":{"instance-id":"${g}"`,
+        `"message":"dingo-postgresql-broker.deprovision.start","log_level":1,"data":{"instanceID":"${g}"`,
       );
       expect(syslog, e.target.name).toMatch(
         new RegExp(`\\\\"space_guid\\\\":\\\\"${DELETED}\\\\",\\\\"parameters\\\\":\\{\\\\"PATRONI_SCOPE\\\\":\\\\"${g}`),

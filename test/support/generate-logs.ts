@@ -346,7 +346,8 @@ function lifecycle(g: Gen, inst: TruthInstance, t0: number, until: number, delet
       });
     });
   } else {
-    broker(until, 'deprovision.start', { 'instance-id': inst.guid, session: s });
+    // The deprovision session's data names the instance `instanceID` (dingo-postgresql-broker broker/deprovision.go).
+    broker(until, 'deprovision.start', { instanceID: inst.guid, session: s });
     broker(until + 500, 'scheduler.stop-cluster', { 'instance-id': inst.guid, session: s });
     inst.nodes.forEach((node, k) => {
       broker(until + 1000 + k * 2000, 'remove-random-node.perform', {

@@ -280,7 +280,7 @@ function ledgerDeleted(): void {
   const g = LEDGER.guid;
   const t = LEDGER.deletedAt;
   const session = '2214';
-  broker(t, 'deprovision.start', { 'instance-id': g, session });
+  broker(t, 'deprovision.start', { instanceID: g, session });
   broker(t + 300, 'scheduler.stop-cluster', { 'instance-id': g, 'steps-count': 2, steps: ['RemoveRandomNode', 'RemoveRandomNode'] });
   LEDGER.nodes.forEach((node, k) => {
     const tn = t + 600 + k * 900;
