@@ -53,8 +53,15 @@ export function sourceOptions<T>(y: Argv<T>) {
         type: 'number',
         describe: `documents a search reads at most before it stops, saying so (else ES_MAX_DOCS, default ${DEFAULT_ES_MAX_DOCS})`,
       })
-      .option('since', { type: 'string', describe: 'only lines at or after: ISO time or age like 3d, 12h' })
-      .option('until', { type: 'string', describe: 'only lines at or before: ISO time or age like 1d' })
+      // A file's lines are read whole: an instance's name, nodes and archive may have been logged long before its deletion.
+      .option('since', {
+        type: 'string',
+        describe: 'only deletions at or after, files last written since and Elasticsearch documents from: ISO time or age like 3d, 12h',
+      })
+      .option('until', {
+        type: 'string',
+        describe: 'only deletions at or before and Elasticsearch documents up to: ISO time or age like 1d',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
       .epilogue(ENV_EPILOGUE)
   );
