@@ -5,10 +5,12 @@
 import { defineAction, type ActionDef, defaulted, optional, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../logs/find.js';
+import type { InstanceFacts } from '../logs/types.js';
 import { nameProof, NOT_PROVEN, setAside } from '../logs/choice.js';
 import { DELETED_INSTANCE_CHOICE, chooseDeleted, reportFindings } from './support/choose-deleted.js';
 import { SET_ASIDE } from './support/records.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
+import { archiveOfSeveral } from './support/several-archives.js';
 import { describeNodes, dingoCells, scanScope } from './support/scope-scan.js';
 import { cellDocker } from './support/cell.js';
 import { containerArchiveUrl } from './support/served.js';
@@ -52,7 +54,11 @@ const findDeleted = defineAction({
     if (candidates.length === 0) throw noCandidateError(wanted, result.searched);
     const { chosen, decidedBy, candidates: considered } = await chooseDeleted(ctx, result, wanted, p.spaceGuid);
     reportFindings(ctx, chosen.evidence, 8);
-    const archiveUrl = chosen.archivePrefix ?? pinnedArchive(ctx, chosen.instanceGuid);
+    const archiveUrl =
+      chosen.archivePrefix ??
+      (chosen.archivePrefixes.length > 1
+        ? archiveOfSeveral(ctx, chosen.instanceGuid, chosen.archivePrefixes)
+        : pinnedArchive(ctx, chosen.instanceGuid));
     if (!archiveUrl) {
       throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no backup for it`, {
         hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID, or give the platform\'s WAL bucket with --wal-bucket (Dingo archives every instance at s3://BUCKET/backups/GUID/wal/), then resume; the archive is then proven before anything is changed',
@@ -99,7 +105,7 @@ const findNew = defineAction({
         noteSearchWarnings(ctx, facts.searched);
         reportFindings(ctx, facts.evidence, 6);
         const container = `cf-${node.nodeUuid}`;
-        const archiveUrl = await archiveOf(ctx, guid, facts.archivePrefix, { cellIp: node.cell, container });
+        const archiveUrl = await archiveOf(ctx, guid, facts, { cellIp: node.cell, container });
         return { nodeUuid: node.nodeUuid, container, cellIp: node.cell, archiveUrl };
       }
       const last = i >= p.attempts;
@@ -115,7 +121,7 @@ const findNew = defineAction({
           );
           if (scan.unread.length) ctx.evidence(`cells that could not be read: ${scan.unread.join('; ')}`);
           const nodeUuid = found.node || found.container.replace(/^cf-/, '');
-          const archiveUrl = await archiveOf(ctx, guid, facts.archivePrefix, found);
+          const archiveUrl = await archiveOf(ctx, guid, facts, found);
           return { nodeUuid, container: found.container, cellIp: found.cellIp, archiveUrl };
         }
         if (last) {
@@ -142,16 +148,18 @@ const findNew = defineAction({
 async function archiveOf(
   ctx: StepContext,
   guid: string,
-  fromLogs: string | null,
+  logs: Pick<InstanceFacts, 'archivePrefix' | 'archivePrefixes'>,
   at: { cellIp: string; container: string },
 ): Promise<string> {
-  if (fromLogs) return fromLogs;
+  if (logs.archivePrefix) return logs.archivePrefix;
+  const seen =
+    logs.archivePrefixes.length > 1
+      ? `its wal-e lines in the logs name ${String(logs.archivePrefixes.length)} archives (${logs.archivePrefixes.join(', ')}), none taken`
+      : `no wal-e upload line of ${guid} in the logs yet`;
   const bucket = ctx.settings.walBucket;
   if (bucket) {
     const url = dingoArchiveUrl(bucket, guid);
-    ctx.evidence(
-      `no wal-e upload line of ${guid} in the logs yet; it archives to ${url}, Dingo's prefix in the platform's WAL bucket (--wal-bucket)`,
-    );
+    ctx.evidence(`${seen}; it archives to ${url}, Dingo's prefix in the platform's WAL bucket (--wal-bucket)`);
     return url;
   }
   const info = await (await cellDocker(ctx, at.cellIp)).inspect(at.container);
@@ -160,7 +168,7 @@ async function archiveOf(
       hint: 'resume: the step looks again',
     });
   const url = containerArchiveUrl(info, at.container);
-  ctx.evidence(`no wal-e upload line of ${guid} in the logs yet; its container's environment says it archives to ${url}`);
+  ctx.evidence(`${seen}; its container's environment says it archives to ${url}`);
   return url;
 }
 

@@ -6,7 +6,7 @@
 import { isValidDate } from '../adapters/log-dates.js';
 import type { ClusterdataRecord } from './clusterdata.js';
 import type { FactCollector } from './facts.js';
-import type { InstanceState } from './instance-state.js';
+import { archivesEvidence, type InstanceState } from './instance-state.js';
 import type { Candidate, Confidence, Evidence, NodeFact } from './types.js';
 
 /** A cluster whose WAL uploads go on this long after a node removal was not deleted. */
@@ -65,7 +65,7 @@ export function draft(facts: FactCollector, s: InstanceState, record: Clusterdat
       });
   }
   if (s.provisionEvidence) evidence.push(s.provisionEvidence);
-  if (s.archiveEvidence) evidence.push(s.archiveEvidence);
+  evidence.push(...archivesEvidence(s));
   if (s.lastWalEvidence && deleted) evidence.push(s.lastWalEvidence);
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const named = name === wanted;
@@ -128,6 +128,7 @@ export function toCandidate(d: Draft, confidence: Confidence, spaceGuid?: string
     createdAt: isoOrNull(d.state.provisionedAt ?? d.state.containerCreatedAt),
     deletedAt: isoOrNull(d.deletedAt),
     archivePrefix: d.state.archivePrefix,
+    archivePrefixes: [...d.state.archives.keys()],
     lastWalUploadAt: isoOrNull(d.state.lastWalUpload),
     nodes: d.nodes,
     confidence,

@@ -7,6 +7,7 @@ import { Redactor } from '../core/redact.js';
 import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
+import { archivesEvidence } from './instance-state.js';
 import { DESCRIBING_PHRASES, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { NOT_READ_BEFORE_SINCE } from '../systems/syslog/index.js';
@@ -127,7 +128,7 @@ export async function findDeletedInstance(q: FindDeletedQuery): Promise<FindResu
       `the broker logs a service name only when the instance is provisioned, and ${unread} file(s) last written before --since were not read: widen --since (or leave it out) to learn the names`,
     );
   keepBucketsVisible(
-    candidates.map((c) => c.archivePrefix),
+    candidates.flatMap((c) => c.archivePrefixes),
     redactor,
   );
   return redactor.redactValue({ candidates, otherSpace, searched: report });
@@ -203,12 +204,13 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
   const gone = replacedNodes(s);
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const createdMs = s.provisionedAt ?? s.containerCreatedAt;
-  const all = [s.provisionEvidence, s.archiveEvidence, s.lastWalEvidence, ...evidence].filter((e): e is Evidence => e !== null);
+  const all = [s.provisionEvidence, ...archivesEvidence(s), s.lastWalEvidence, ...evidence].filter((e): e is Evidence => e !== null);
   const redactor = q.redactor;
-  keepBucketsVisible([s.archivePrefix], redactor);
+  keepBucketsVisible([...s.archives.keys()], redactor);
   return redactor.redactValue({
     instanceGuid: q.instanceGuid,
     archivePrefix: s.archivePrefix,
+    archivePrefixes: [...s.archives.keys()],
     lastWalUploadAt: isoOrNull(s.lastWalUpload),
     nodes,
     createdAt: isoOrNull(createdMs),

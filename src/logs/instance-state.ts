@@ -30,8 +30,16 @@ export interface InstanceState {
   spaceEvidence: Evidence | null;
   provisionedAt: number | null;
   provisionEvidence: Evidence | null;
+  /** The archive the instance's wal-e lines name, when they all name one; null when none does, or they name several. */
   archivePrefix: string | null;
   archiveEvidence: Evidence | null;
+  /**
+   * Every archive its wal-e lines name, with the first line that named each. wal-e writes to one, from the
+   * container's environment (WAL_S3_BUCKET and PATRONI_SCOPE); a tenant's PostgreSQL writes lines after the
+   * same prefix, and a platform whose WAL bucket changed names two: several are the operator's to decide.
+   */
+  archives: Map<string, Evidence>;
+  /** The latest WAL upload of any archive named (an upload after a deletion shows the cluster lived on). */
   lastWalUpload: number | null;
   lastWalEvidence: Evidence | null;
   baseBackups: number;
@@ -60,6 +68,7 @@ export function newInstanceState(guid: string): InstanceState {
     provisionEvidence: null,
     archivePrefix: null,
     archiveEvidence: null,
+    archives: new Map(),
     lastWalUpload: null,
     lastWalEvidence: null,
     baseBackups: 0,
@@ -70,6 +79,16 @@ export function newInstanceState(guid: string): InstanceState {
     firstSeen: null,
     generations: new Set(),
   };
+}
+
+/** The evidence of the archives the instance's wal-e lines name: its one archive's, else each of several's, saying so. */
+export function archivesEvidence(s: InstanceState): Evidence[] {
+  const all = [...s.archives.values()];
+  if (all.length <= 1) return all;
+  return all.map((e) => ({
+    ...e,
+    why: `${e.why}, one of ${String(all.length)} archives its lines name: a tenant's PostgreSQL writes lines after the same prefix, and a WAL bucket that changed names two`,
+  }));
 }
 
 /** Records a node of the instance; a cell learnt later fills one that was unknown. */

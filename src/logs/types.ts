@@ -32,7 +32,10 @@ export interface Candidate {
   inGivenSpace: boolean;
   createdAt: string | null;
   deletedAt: string | null;
+  /** The archive its wal-e lines name, when they name one. */
   archivePrefix: string | null;
+  /** Every archive its wal-e lines name: more than one is the operator's to decide (--wal-bucket). */
+  archivePrefixes: string[];
   lastWalUploadAt: string | null;
   nodes: NodeFact[];
   confidence: Confidence;
@@ -56,6 +59,7 @@ export interface FindResult {
 export interface InstanceFacts {
   instanceGuid: string;
   archivePrefix: string | null;
+  archivePrefixes: string[];
   lastWalUploadAt: string | null;
   nodes: NodeFact[];
   createdAt: string | null;

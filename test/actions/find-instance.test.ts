@@ -98,3 +98,29 @@ describe('a deleted instance whose wal-e lines are gone from the logs', () => {
     );
   });
 });
+
+describe("a deleted instance whose container's lines name a second archive (a tenant's statement, or a WAL bucket changed)", () => {
+  it("takes neither: stops naming both without --wal-bucket, and takes Dingo's prefix in the WAL bucket with it", async () => {
+    const dir = newDir();
+    const syslog = join(dir, 'syslog');
+    const lines = readFileSync(LATER.syslogPaths[0]!, 'utf8').split('\n');
+    const genuine = lines.find((l) => l.includes(`DETAIL: Uploading`) && l.includes(`/backups/${OLD}/wal/`))!;
+    // The same container and prefix: what the tenant's PostgreSQL logs reaches syslog after it.
+    const forged = genuine.replace('s3://initech-dingo-wal/', 's3://tenant-owned-bucket/');
+    writeFileSync(syslog, [forged, ...lines].join('\n'));
+    const { platform, world } = await worldOf(LATER, dir, 'initech', 'billing');
+    const logs = withLogs(platform, [syslog]);
+    const params = { serviceName: 'ledger-db', org: 'initech', space: 'billing', spaceGuid: world.state.cf.orgs[0]!.spaces[0]!.guid };
+    const err = (await findDeleted.run(stepContext(logs, []), params, {}).catch((e: unknown) => e)) as Error & { hint: string };
+    expect(err.message).toBe(
+      `the wal-e lines of instance ${OLD} name 2 archives: s3://tenant-owned-bucket/backups/${OLD}/wal/, s3://initech-dingo-wal/backups/${OLD}/wal/`,
+    );
+    expect(err.hint).toMatch(/--wal-bucket \(WAL_S3_BUCKET of its Dingo containers/);
+    const notes: string[] = [];
+    const out = await findDeleted.run(stepContext(logs, notes, { walBucket: 'initech-dingo-wal' }), params, {});
+    expect(out).toMatchObject({ instanceGuid: OLD, archiveUrl: `s3://initech-dingo-wal/backups/${OLD}/wal/` });
+    expect(notes).toContain(
+      `the wal-e lines of ${OLD} name 2 archives (s3://tenant-owned-bucket/backups/${OLD}/wal/, s3://initech-dingo-wal/backups/${OLD}/wal/); Dingo archives it at s3://initech-dingo-wal/backups/${OLD}/wal/ in the platform's WAL bucket (--wal-bucket), which the next steps prove`,
+    );
+  });
+});

@@ -311,7 +311,8 @@ describe('remote bytes on the terminal', () => {
           inGivenSpace: false,
           createdAt: null,
           deletedAt: null,
-          archivePrefix: `s3://b${HOSTILE}/`,
+          archivePrefix: null,
+          archivePrefixes: [`s3://b${HOSTILE}/`, `s3://c${HOSTILE}/`],
           lastWalUploadAt: null,
           nodes: [{ nodeUuid: NODE, cell: HOSTILE }],
           confidence: 'high',
@@ -323,6 +324,7 @@ describe('remote bytes on the terminal', () => {
     const instance = renderInstance({
       instanceGuid: GUID,
       archivePrefix: HOSTILE,
+      archivePrefixes: [HOSTILE],
       lastWalUploadAt: null,
       nodes: [],
       createdAt: null,

@@ -2,6 +2,7 @@
 import type { Candidate } from '../../src/logs/types.js';
 
 export function candidate(guid: string, over: Partial<Candidate> = {}): Candidate {
+  const archivePrefix = over.archivePrefix === undefined ? `s3://b/backups/${guid}/wal/` : over.archivePrefix;
   return {
     instanceGuid: guid,
     serviceName: null,
@@ -12,7 +13,8 @@ export function candidate(guid: string, over: Partial<Candidate> = {}): Candidat
     inGivenSpace: false,
     createdAt: null,
     deletedAt: '2016-03-17T06:10:17.897Z',
-    archivePrefix: `s3://b/backups/${guid}/wal/`,
+    archivePrefix,
+    archivePrefixes: archivePrefix ? [archivePrefix] : [],
     lastWalUploadAt: null,
     nodes: [],
     confidence: 'low',

@@ -15,9 +15,7 @@ export function renderCandidates(candidates: Candidate[], searched: SearchReport
     out.push(`   space:        ${spaceProof(c)}`);
     out.push(`   created:      ${c.createdAt ?? 'not seen'}`);
     out.push(`   deleted:      ${c.deletedAt ?? 'not seen'}`);
-    out.push(
-      `   archive:      ${c.archivePrefix ?? 'no wal-e upload seen'}${c.lastWalUploadAt ? ` (last WAL upload ${c.lastWalUploadAt})` : ''}`,
-    );
+    out.push(`   archive:      ${archiveLine(c)}`);
     out.push(`   nodes:        ${c.nodes.map((n) => `cf-${n.nodeUuid}${n.cell ? ` on ${n.cell}` : ''}`).join(', ') || 'none seen'}`);
     out.push('   evidence:');
     for (const e of c.evidence) {
@@ -32,11 +30,21 @@ export function renderCandidates(candidates: Candidate[], searched: SearchReport
   return out.map(oneLine).join('\n') + '\n';
 }
 
+/** The archive the wal-e lines name, or the several they name, and the last WAL upload seen. */
+function archiveLine(f: Pick<InstanceFacts, 'archivePrefix' | 'archivePrefixes' | 'lastWalUploadAt'>): string {
+  const named =
+    f.archivePrefix ??
+    (f.archivePrefixes.length > 1
+      ? `${String(f.archivePrefixes.length)} named, none taken: ${f.archivePrefixes.join(', ')} (the evidence shows each; --wal-bucket names the platform's)`
+      : 'no wal-e upload seen');
+  return `${named}${f.lastWalUploadAt ? ` (last WAL upload ${f.lastWalUploadAt})` : ''}`;
+}
+
 export function renderInstance(f: InstanceFacts): string {
   const out = [
     `instance:  ${f.instanceGuid}`,
     `created:   ${f.createdAt ?? 'not seen'}`,
-    `archive:   ${f.archivePrefix ?? 'no wal-e upload seen'}${f.lastWalUploadAt ? ` (last WAL upload ${f.lastWalUploadAt})` : ''}`,
+    `archive:   ${archiveLine(f)}`,
     `nodes:     ${f.nodes.map((n) => `cf-${n.nodeUuid}${n.cell ? ` on ${n.cell}` : ''}`).join(', ') || 'none seen'}`,
     'evidence:',
   ];

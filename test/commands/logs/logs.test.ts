@@ -32,6 +32,7 @@ describe('dingo-recover logs find', () => {
     });
     expect(Object.keys(json.candidates[0]!).sort()).toEqual([
       'archivePrefix',
+      'archivePrefixes',
       'confidence',
       'createdAt',
       'deletedAt',
