@@ -14,7 +14,7 @@
  */
 import { lstat, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough, type Readable, Writable } from 'node:stream';
 import type { ReadEntry } from 'tar';
 import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import { DrillFailed } from './exit-codes.js';
@@ -72,12 +72,38 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
   const staging: string[] = [];
   // Merges run one at a time; extraction of other partitions goes on meanwhile.
   let merges: Promise<void> = Promise.resolve();
+  /** The downloads under way, and the first failure: it stops the others rather than wait for them to finish. */
+  const downloading = new Set<Readable>();
+  let failure: { reason: unknown } | undefined;
+  const stop = (reason: unknown): void => {
+    if (failure) return;
+    failure = { reason };
+    queue.length = 0;
+    for (const body of downloading) body.destroy(new Error('stopped: another partition of the base backup failed'));
+  };
+  const onAbort = (): void => {
+    stop(req.signal?.reason);
+  };
+  req.signal?.addEventListener('abort', onAbort, { once: true });
 
   const extract = async (key: string, into: string): Promise<void> => {
     const body = await req.store.getStream({ bucket: req.bucket, key }).catch((err: unknown) => {
       throw new DrillFailed('could-not-run', messageOf(err), { hint: hintOf(err), cause: err });
     });
+    downloading.add(body);
     const where = `s3://${req.bucket}/${key}`;
+    try {
+      if (failure) throw failure.reason;
+      await extractBody(body, where, into);
+    } finally {
+      // Whatever stopped the extraction, the download goes with it: a body left unread held its connection
+      // open, and the drill's process with it, for a minute after the drill had said why it failed.
+      downloading.delete(body);
+      body.destroy();
+    }
+  };
+
+  const extractBody = async (body: Readable, where: string, into: string): Promise<void> => {
     const head = await peekStart(body).catch((err: unknown) => {
       throw new DrillFailed('could-not-run', `downloading ${where} failed: ${messageOf(err)}`, { cause: err });
     });
@@ -117,24 +143,25 @@ export async function downloadBaseBackup(req: BaseBackupDownload): Promise<BaseB
       req.signal?.throwIfAborted();
       const into = `${req.dataDir}.partition-${String(job.index).padStart(8, '0')}`;
       staging.push(into);
-      await ownedFolder(into, req.as);
       try {
+        await ownedFolder(into, req.as);
         await extract(job.key, into);
+        const merged = merges.then(() => mergeTree(into, req.dataDir));
+        merges = merged.catch(() => undefined);
+        await merged;
       } catch (err) {
-        queue.length = 0;
+        stop(err);
         throw err;
       }
-      const merged = merges.then(() => mergeTree(into, req.dataDir));
-      merges = merged.catch(() => undefined);
-      await merged;
     }
   };
   const n = Math.max(1, Math.min(req.concurrency ?? 4, req.partitions.length));
   try {
-    const results = await Promise.allSettled(Array.from({ length: n }, worker));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await Promise.allSettled(Array.from({ length: n }, worker));
+    // The first failure, not what stopping the others made of theirs.
+    if (failure) throw failure.reason;
   } finally {
+    req.signal?.removeEventListener('abort', onAbort);
     for (const dir of staging) await rm(dir, { recursive: true, force: true });
   }
   return { partitions: req.partitions.length, compressedBytes, durationMs: Math.round(performance.now() - started) };

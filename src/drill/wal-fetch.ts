@@ -71,6 +71,8 @@ export async function fetchWalObject(
     await file.close();
     await rename(tmp, req.dest);
   } catch (err) {
+    // What was not read of the body goes: a connection left open would keep this process waiting.
+    body.destroy();
     await file.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;

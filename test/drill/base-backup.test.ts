@@ -93,6 +93,33 @@ describe('downloadBaseBackup', () => {
     expect((await readdir(dir)).filter((f) => f.startsWith('corrupt.'))).toEqual([]);
   });
 
+  it('closes the download of a partition that fails before its body ends, and of every other', async () => {
+    // Bodies as a connection hands them: some bytes, then more that have not come yet.
+    const open: Readable[] = [];
+    const store: ObjectStore = {
+      ...bufferStore(objects),
+      getStream: ({ key }) => {
+        const body = new Readable({ read() {} });
+        body.push(key.endsWith('part_00000002.tar.lzo') ? Buffer.from('garbage, not lzop') : objects.get(key)!.subarray(0, 64));
+        open.push(body);
+        return Promise.resolve(body);
+      },
+    };
+    const data = join(dir, 'unfinished');
+    await mkdir(data);
+    const err = await downloadBaseBackup({
+      processes: localProcesses,
+      store,
+      bucket: 'b',
+      partitions: [...objects.keys()].slice(0, 3),
+      dataDir: data,
+      concurrency: 3,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ outcome: 'not-restorable' });
+    expect(open).toHaveLength(3);
+    expect(open.map((b) => b.destroyed)).toEqual([true, true, true]);
+  });
+
   /** One partition of these members into a fresh data folder, as the server's account. */
   async function extractMembers(name: string, members: MemberSpec[]): Promise<{ data: string; err: unknown }> {
     const data = join(dir, name);
