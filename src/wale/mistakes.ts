@@ -123,7 +123,10 @@ function commitFound(catalog: Catalog, e: Extract<WalEvent, { kind: 'commit' }>,
     relations.set(name, r);
   }
   const droppedNames = unique(e.droppedFiles.map((f) => tableName(catalog, f)));
-  const statsDropped = unique(e.droppedStats.map((s) => oidName(catalog, s.db, s.oid)));
+  // A relation's stats dropped without files is a temporary table's end (its session's, or a DROP of it):
+  // a commit lists only non-temporary relations' files (storage.c smgrGetPendingDeletes), and no table of
+  // the archive lost its rows there.
+  const statsDropped = e.droppedFiles.length ? unique(e.droppedStats.map((s) => oidName(catalog, s.db, s.oid))) : [];
   // Files dropped with new ones made: a TRUNCATE (the new file left empty) or a rewrite; without: a DROP.
   const replaced = p.created.length > 0;
   const truncated = unique([

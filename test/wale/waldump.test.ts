@@ -97,6 +97,30 @@ describe('pg_waldump 15', () => {
   });
 });
 
+describe('a temporary table', () => {
+  it('is no DROP when its session ends: its commit drops its stats and no file, which WAL never holds for it', () => {
+    const reader = read([
+      recordLine(
+        '0/03000028',
+        '0/03000000',
+        801,
+        'Transaction',
+        'COMMIT 2026-11-26 02:00:01 UTC; dropped stats: 2/5/16412 2/5/16415; inval msgs: catcache 55',
+      ),
+      // A table of the archive dropped: its files with its stats.
+      recordLine(
+        '0/03000060',
+        '0/03000028',
+        802,
+        'Transaction',
+        'COMMIT 2026-11-26 02:00:02 UTC; rels: base/5/16391; dropped stats: 2/5/16391; inval msgs: catcache 55',
+      ),
+    ]);
+    const found = findMistakes(reader.events, catalog, { massRows: 1000 }).commits;
+    expect(found.flatMap((c) => c.flags.map((f) => `${c.xid} ${f}`))).toEqual(['802 DROP shop: public.audit']);
+  });
+});
+
 describe("pg_xlogdump 9.5 (Dingo's)", () => {
   it('reads its records: rows by table and commit, a multi-row INSERT, a TRUNCATE by its new file, a restore point', () => {
     const reader = read([
