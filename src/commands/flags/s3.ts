@@ -14,7 +14,10 @@ import type { S3Flags } from '../../core/s3-flags.js';
 export type { S3Flags };
 
 export const s3FlagOptions = {
-  's3-endpoint': { type: 'string', describe: 'S3-compatible endpoint URL (default: AWS for the region)' },
+  's3-endpoint': {
+    type: 'string',
+    describe: "S3-compatible endpoint URL, or wal-e's form of it (WALE_S3_ENDPOINT: https+path://HOST:PORT) (default: AWS for the region)",
+  },
   's3-region': { type: 'string', describe: 'bucket region (default: AWS_REGION / AWS_DEFAULT_REGION / us-east-1)' },
   's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (most S3-compatible servers need it)' },
   's3-timeout': {

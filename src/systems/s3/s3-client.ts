@@ -6,6 +6,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readInputFile } from '../../core/input-file.js';
 import { Redactor } from '../../core/redact.js';
 import { stripUrlCredentials } from '../../core/url-secrets.js';
+import { s3EndpointOf } from '../../core/s3-flags.js';
 import { agentsFor, type Agents } from '../http-route.js';
 import { proxyVariable } from '../http-proxy.js';
 import { addDeadlines, DEFAULT_S3_ATTEMPTS, DEFAULT_S3_TIMEOUT_MS } from './s3-deadline.js';
@@ -91,10 +92,13 @@ export interface S3Place {
 
 /** The client, the HTTP agents it sends through, and where it goes (a place its messages name). */
 export function s3Client(
-  opts: S3ClientOptions,
+  given: S3ClientOptions,
   env: NodeJS.ProcessEnv,
   maxSockets: number,
 ): { client: S3Client; agents: Agents; place: S3Place; endpoint: string; timeoutMs: number } {
+  // An endpoint in wal-e's form names its addressing; a path-style flag given says it first.
+  const named = given.endpoint === undefined ? undefined : s3EndpointOf(given.endpoint);
+  const opts = { ...given, endpoint: named?.url, forcePathStyle: given.forcePathStyle ?? named?.pathStyle };
   const redactor = opts.redactor;
   const credentials = opts.credentials ?? envCredentials(env);
   if (credentials) {

@@ -90,6 +90,10 @@ export function describeS3Error(
     message = `${where} did not answer in time for ${op} on ${url}${tried}: ${detail}`;
     hint =
       'The store accepted the connection but stalled. Check the S3 endpoint, proxy and network; if it is only slow, give it longer with --s3-timeout (per attempt, default 20s; 5 attempts), then try again.';
+  } else if (errorCode(err) === 'EndpointError') {
+    message = `S3 ${op} on ${url} was not sent: ${detail}`;
+    hint =
+      "Give --s3-endpoint as a URL (https://HOST[:PORT]) or in wal-e's form (https+path://HOST[:PORT]), and check AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL, which stand in for it; nothing reached S3.";
   } else if (status === undefined && isNetworkError(err)) {
     message = `cannot reach ${where} for ${op} on ${url}: ${detail}`;
     hint = 'Check the S3 endpoint and region, and that this machine can reach them (proxy, firewall, DNS).';

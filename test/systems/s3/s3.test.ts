@@ -6,6 +6,7 @@ import { createS3Store } from '../../../src/systems/s3/index.js';
 import type { ObjectInfo, ObjectStore } from '../../../src/core/seams.js';
 import { StepFailed } from '../../../src/core/errors.js';
 import { Redactor } from '../../../src/core/redact.js';
+import { s3EndpointOf } from '../../../src/core/s3-flags.js';
 
 let moto: Moto;
 let proxy: FaultProxy;
@@ -179,6 +180,30 @@ describe('createS3Store against moto', () => {
     expect((err as Error).message).toBe(
       `cannot reach s3 ${endpoint} for head on s3://store-tests/k: connect ECONNREFUSED ${endpoint.slice(7)}`,
     );
+  });
+});
+
+describe("an endpoint in wal-e's form (WALE_S3_ENDPOINT)", () => {
+  it('reaches the server, which the SDK refuses as no URI when given as it is', async () => {
+    await moto.store.put({ bucket: BUCKET, key: 'wale-form/one' }, 'one');
+    const store = createS3Store({ ...moto.options, endpoint: moto.endpoint.replace(/^http:/, 'http+path:'), forcePathStyle: undefined });
+    expect((await store.get({ bucket: BUCKET, key: 'wale-form/one' })).toString()).toBe('one');
+  });
+
+  it('is named, with what to give, when it is neither a URL nor that form', async () => {
+    const store = createS3Store({ ...moto.options, endpoint: 'https+weird://127.0.0.1:1' });
+    const err = (await store.get({ bucket: BUCKET, key: 'x' }).catch((e: unknown) => e)) as StepFailed;
+    expect(err.message).toMatch(
+      /^S3 get on s3:\/\/store-tests\/x was not sent: Custom endpoint `https\+weird:\/\/127\.0\.0\.1:1` was not a valid URI/,
+    );
+    expect(err.hint).toMatch(/https\+path:\/\/HOST\[:PORT\].*nothing reached S3/);
+  });
+
+  it('is the URL and addressing it names', () => {
+    expect(s3EndpointOf('https+path://s3.example.com:8443')).toEqual({ url: 'https://s3.example.com:8443', pathStyle: true });
+    expect(s3EndpointOf('HTTPS+virtualhost://s3.example.com')).toEqual({ url: 'https://s3.example.com', pathStyle: false });
+    expect(s3EndpointOf('http+subdomain://s3.example.com')).toEqual({ url: 'http://s3.example.com', pathStyle: false });
+    expect(s3EndpointOf('https://s3.example.com')).toEqual({ url: 'https://s3.example.com' });
   });
 });
 
