@@ -51,7 +51,12 @@ export const COMPONENT_FIELDS = String.raw`(?:([0-9a-f]{6})-)?([a-z_]+)>`;
 const COMPONENT = new RegExp(String.raw`^${COMPONENT_FIELDS} ?`);
 const PUBLIC_JULY = /^public :(\d+) address (\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|[\w.-]+):(\d+)/;
 const PUBLIC_MARCH = /^public address (\d{1,3}(?:\.\d{1,3}){3}|[\w.-]+):(\d+)/;
-const ETCD_LOOKUP = new RegExp(`^looking up public host:port from etcd -> \\S+?/v2/keys/postgresql-patroni/([^:\\s]+):cf-(${GUID}):\\d+`);
+/**
+ * The registrator entry the startup script reads: /v2/keys/${REGISTRATOR_DOCKER_IMAGE}/${DOCKER_HOSTNAME}:${NAME}:5432
+ * (dingo-postgresql-release images/*-patroni/scripts/run.sh), its image `postgresql-patroni` in March 2016 and the
+ * registrator's name of the image since (`dingo-postgresql95`...).
+ */
+const ETCD_LOOKUP = new RegExp(`^looking up public host:port from etcd -> \\S+?/v2/keys/\\S+?/([^:/\\s]+):cf-(${GUID}):\\d+`);
 
 export function parseContainer(payload: string): LogEvent | null {
   const c = COMPONENT.exec(payload);

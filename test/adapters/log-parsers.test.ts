@@ -250,6 +250,16 @@ describe('payloads', () => {
       cellHost: '0.cell_z1-partition-cac94a070a81fd8f3931.default.dingo-postgresql-98b09c4b36af74181ee1.microbosh',
       nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379',
     });
+    // Later images name the key by the registrator's name of their image (run.sh: ${REGISTRATOR_DOCKER_IMAGE}).
+    expect(
+      payload(
+        LOOKUP.replace('/v2/keys/postgresql-patroni/', '/v2/keys/dingo-postgresql95/').replace(':  looking', ':  78218d-startup> looking'),
+      ),
+    ).toEqual({
+      kind: 'etcd-lookup',
+      cellHost: '0.cell_z1-partition-cac94a070a81fd8f3931.default.dingo-postgresql-98b09c4b36af74181ee1.microbosh',
+      nodeUuid: '52167ceb-bd3d-4bff-8699-a239d21c5379',
+    });
   });
 
   it('parses cf-containers-broker creation, masking the container secrets where quoted, never registering them', () => {
