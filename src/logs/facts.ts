@@ -180,7 +180,7 @@ export class FactCollector extends EventFacts {
     if (claim && writer.node) {
       const verdict = judgeContainer(claim, this.trustedNodes.get(writer.node), final || this.unprovenCount >= MAX_HELD);
       if (verdict === 'not-evidence') {
-        this.ignored.add(event, writer, line.hit.stands);
+        this.ignored.add(event, writer, line.hit.stands, 'unproven');
         return;
       }
       if (verdict === 'wait') {

@@ -17,13 +17,23 @@ const SHAPE_OF: Record<LogEvent['kind'], string> = {
   container: 'container-prefixed',
 };
 
-/** Counts lines that broke a rule, per shape and writer, for the report's warnings. */
+/**
+ * Why lines were not evidence: their writer never writes that shape (`source`), or a container wrote
+ * lines about an instance that nothing searched ties its node to (`unproven`).
+ */
+const WHY = {
+  source: "that source does not write such lines (a tenant's database can log any text)",
+  unproven:
+    "nothing in the logs searched ties that container's node to the instance they name (a broker or cf-containers-broker record of the node, or its scope prefix), and a tenant's database can log any text: add the broker's logs of the node's creation",
+} as const;
+
+/** Counts lines that broke a rule, per shape, writer and reason, for the report's warnings. */
 export class Ignored {
   private readonly counts = new Map<string, number>();
 
   /** `lines`: how many lines the one judged stands for (a folded run of wal-e's, core's FileHit.stands). */
-  add(e: LogEvent, w: Writer, lines = 1): void {
-    const key = `${SHAPE_OF[e.kind]}\u0000${w.name}`;
+  add(e: LogEvent, w: Writer, lines = 1, why: keyof typeof WHY = 'source'): void {
+    const key = `${SHAPE_OF[e.kind]}\u0000${w.name}\u0000${why}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + lines);
   }
 
@@ -35,8 +45,8 @@ export class Ignored {
 
   warnings(): string[] {
     return [...this.counts].map(([key, n]) => {
-      const [shape, name] = key.split('\u0000') as [string, string];
-      return `${n} ${shape} line(s) written by ${name} ignored: that source does not write such lines (a tenant's database can log any text)`;
+      const [shape, name, why] = key.split('\u0000') as [string, string, keyof typeof WHY];
+      return `${n} ${shape} line(s) written by ${name} ignored: ${WHY[why]}`;
     });
   }
 }
