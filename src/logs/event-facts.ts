@@ -83,9 +83,7 @@ export class EventFacts {
     const s = this.instance(e.instanceGuid, ms);
     if (!s.archives.has(e.archivePrefix)) {
       s.archives.set(e.archivePrefix, ev(`wal-e writes this instance's archive under ${e.archivePrefix}`));
-      const sole = s.archives.size === 1;
-      s.archivePrefix = sole ? e.archivePrefix : null;
-      s.archiveEvidence = sole ? s.archives.get(e.archivePrefix)! : null;
+      s.archivePrefix = s.archives.size === 1 ? e.archivePrefix : null;
     }
     if (tagNode && !this.nodeScopes.has(tagNode)) {
       this.nodeScopes.set(tagNode, { guid: e.instanceGuid, evidence: ev(`container cf-${tagNode} archives to ${e.archivePrefix}`) });

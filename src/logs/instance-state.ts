@@ -32,7 +32,6 @@ export interface InstanceState {
   provisionEvidence: Evidence | null;
   /** The archive the instance's wal-e lines name, when they all name one; null when none does, or they name several. */
   archivePrefix: string | null;
-  archiveEvidence: Evidence | null;
   /**
    * Every archive its wal-e lines name, with the first line that named each. wal-e writes to one, from the
    * container's environment (WAL_S3_BUCKET and PATRONI_SCOPE); a tenant's PostgreSQL writes lines after the
@@ -67,7 +66,6 @@ export function newInstanceState(guid: string): InstanceState {
     provisionedAt: null,
     provisionEvidence: null,
     archivePrefix: null,
-    archiveEvidence: null,
     archives: new Map(),
     lastWalUpload: null,
     lastWalEvidence: null,
