@@ -44,6 +44,8 @@ export interface BrokerConfig {
    * as if the instance archived there (a forged `upload:` line: the tenant controls what it logs).
    */
   forgedBucket?: string;
+  /** The forged line is the only one naming an archive that the logs show: wal-e's own lines of the container are not in them. */
+  forgedOnly?: boolean;
 }
 
 export const BROKER_CONFIG_ENV = 'DINGO_LIVE_BROKER_CONFIG';

@@ -131,10 +131,14 @@ function syslogLines(c: BrokerConfig, guid: string, n: NewInstanceConfig, now: D
           `${at(8)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${c.forgedBucket}/${prefix}sysids/sysid`,
         ]
       : []),
-    `${at(9)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${bucket}/${prefix}sysids/sysid`,
-    `${at(10)} ${c.cellHost} docker/${name}:  ${scope6}-patroni>         DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${bucket}/${prefix}wal_005/000000010000000000000001.lzo".`,
-    `${at(10)} ${c.cellHost} docker/${name}:  ${scope6}-patroni>         STRUCTURED: time=${iso(10)} pid=231 action=push-wal key=s3://${bucket}/${prefix}wal_005/000000010000000000000001.lzo prefix=${prefix} seg=000000010000000000000001 state=begin`,
-    `${at(11)} ${c.cellHost} docker/${name}:  ${scope6}-backup>         DETAIL: Uploading to s3://${bucket}/${prefix}basebackups_005/base_000000010000000000000002_00000040/extended_version.txt.`,
+    ...(c.forgedOnly
+      ? []
+      : [
+          `${at(9)} ${c.cellHost} docker/${name}:  ${scope6}-patroni> upload: tmp/sysids/sysid to s3://${bucket}/${prefix}sysids/sysid`,
+          `${at(10)} ${c.cellHost} docker/${name}:  ${scope6}-patroni>         DETAIL: Uploading "pg_xlog/000000010000000000000001" to "s3://${bucket}/${prefix}wal_005/000000010000000000000001.lzo".`,
+          `${at(10)} ${c.cellHost} docker/${name}:  ${scope6}-patroni>         STRUCTURED: time=${iso(10)} pid=231 action=push-wal key=s3://${bucket}/${prefix}wal_005/000000010000000000000001.lzo prefix=${prefix} seg=000000010000000000000001 state=begin`,
+          `${at(11)} ${c.cellHost} docker/${name}:  ${scope6}-backup>         DETAIL: Uploading to s3://${bucket}/${prefix}basebackups_005/base_000000010000000000000002_00000040/extended_version.txt.`,
+        ]),
   ];
 }
 

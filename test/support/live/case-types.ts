@@ -97,6 +97,8 @@ export interface CaseOptions {
   answers?: string;
   /** The new containers' tenant logs a line naming this bucket as their archive's (see BrokerConfig). */
   forgedBucket?: string;
+  /** The forged line is the only one naming an archive that the logs show (see BrokerConfig). */
+  forgedOnly?: boolean;
   /** WAL_S3_BUCKET of the new containers (default BUCKET, where the deleted instances' archives are). */
   containerWalBucket?: string;
   /** Containers the cell runs before the run (e.g. a live instance's), beside registrator and those the broker creates. */

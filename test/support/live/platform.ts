@@ -273,6 +273,7 @@ export async function prepareCase(s: LiveServers, label: string, opts: CaseOptio
     cellHost: CELL_HOST,
     instances: configs,
     ...(opts.forgedBucket ? { forgedBucket: opts.forgedBucket } : {}),
+    ...(opts.forgedOnly ? { forgedOnly: true } : {}),
   };
   writeFileSync(brokerFile, JSON.stringify(broker, null, 2));
 
