@@ -10,7 +10,7 @@ import { nameProof, NOT_PROVEN, setAside } from '../logs/choice.js';
 import { DELETED_INSTANCE_CHOICE, chooseDeleted, reportFindings } from './support/choose-deleted.js';
 import { SET_ASIDE } from './support/records.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
-import { archiveOfSeveral } from './support/several-archives.js';
+import { archiveFromLogs } from './support/several-archives.js';
 import { describeNodes, dingoCells, scanScope } from './support/scope-scan.js';
 import { cellDocker } from './support/cell.js';
 import { containerArchiveUrl } from './support/served.js';
@@ -54,11 +54,7 @@ const findDeleted = defineAction({
     if (candidates.length === 0) throw noCandidateError(wanted, result.searched);
     const { chosen, decidedBy, candidates: considered } = await chooseDeleted(ctx, result, wanted, p.spaceGuid);
     reportFindings(ctx, chosen.evidence, 8);
-    const archiveUrl =
-      chosen.archivePrefix ??
-      (chosen.archivePrefixes.length > 1
-        ? archiveOfSeveral(ctx, chosen.instanceGuid, chosen.archivePrefixes)
-        : pinnedArchive(ctx, chosen.instanceGuid));
+    const archiveUrl = archiveFromLogs(ctx, chosen.instanceGuid, chosen)?.url ?? pinnedArchive(ctx, chosen.instanceGuid);
     if (!archiveUrl) {
       throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no backup for it`, {
         hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID, or give the platform\'s WAL bucket with --wal-bucket (Dingo archives every instance at s3://BUCKET/backups/GUID/wal/), then resume; the archive is then proven before anything is changed',

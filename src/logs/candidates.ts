@@ -6,7 +6,7 @@
 import { isValidDate } from '../adapters/log-dates.js';
 import type { ClusterdataRecord } from './clusterdata.js';
 import type { FactCollector } from './facts.js';
-import { archivesEvidence, type InstanceState } from './instance-state.js';
+import { archivesEvidence, archivesNamed, type InstanceState } from './instance-state.js';
 import type { Candidate, Confidence, Evidence, NodeFact } from './types.js';
 
 /** A cluster whose WAL uploads go on this long after a node removal was not deleted. */
@@ -127,8 +127,7 @@ export function toCandidate(d: Draft, confidence: Confidence, spaceGuid?: string
     inGivenSpace: inSpace(d, spaceGuid),
     createdAt: isoOrNull(d.state.provisionedAt ?? d.state.containerCreatedAt),
     deletedAt: isoOrNull(d.deletedAt),
-    archivePrefix: d.state.archivePrefix,
-    archivePrefixes: [...d.state.archives.keys()],
+    ...archivesNamed(d.state),
     lastWalUploadAt: isoOrNull(d.state.lastWalUpload),
     nodes: d.nodes,
     confidence,

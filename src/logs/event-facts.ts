@@ -81,10 +81,8 @@ export class EventFacts {
   /** wal-e names the instance's archive; its uploads date the last WAL. */
   private wale(e: WaleEvent, ms: number, tagNode: string | null, ev: EvidenceOf): void {
     const s = this.instance(e.instanceGuid, ms);
-    if (!s.archives.has(e.archivePrefix)) {
+    if (!s.archives.has(e.archivePrefix))
       s.archives.set(e.archivePrefix, ev(`wal-e writes this instance's archive under ${e.archivePrefix}`));
-      s.archivePrefix = s.archives.size === 1 ? e.archivePrefix : null;
-    }
     if (tagNode && !this.nodeScopes.has(tagNode)) {
       this.nodeScopes.set(tagNode, { guid: e.instanceGuid, evidence: ev(`container cf-${tagNode} archives to ${e.archivePrefix}`) });
       addNode(s, tagNode, null, ev(`container cf-${tagNode} archives this instance's WAL`));

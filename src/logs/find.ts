@@ -7,7 +7,7 @@ import { Redactor } from '../core/redact.js';
 import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
-import { archivesEvidence } from './instance-state.js';
+import { archivesEvidence, archivesNamed } from './instance-state.js';
 import { DESCRIBING_PHRASES, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { NOT_READ_BEFORE_SINCE } from '../systems/syslog/index.js';
@@ -209,8 +209,7 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
   keepBucketsVisible([...s.archives.keys()], redactor);
   return redactor.redactValue({
     instanceGuid: q.instanceGuid,
-    archivePrefix: s.archivePrefix,
-    archivePrefixes: [...s.archives.keys()],
+    ...archivesNamed(s),
     lastWalUploadAt: isoOrNull(s.lastWalUpload),
     nodes,
     createdAt: isoOrNull(createdMs),

@@ -30,8 +30,6 @@ export interface InstanceState {
   spaceEvidence: Evidence | null;
   provisionedAt: number | null;
   provisionEvidence: Evidence | null;
-  /** The archive the instance's wal-e lines name, when they all name one; null when none does, or they name several. */
-  archivePrefix: string | null;
   /**
    * Every archive its wal-e lines name, with the first line that named each. wal-e writes to one, from the
    * container's environment (WAL_S3_BUCKET and PATRONI_SCOPE); a tenant's PostgreSQL writes lines after the
@@ -65,7 +63,6 @@ export function newInstanceState(guid: string): InstanceState {
     spaceEvidence: null,
     provisionedAt: null,
     provisionEvidence: null,
-    archivePrefix: null,
     archives: new Map(),
     lastWalUpload: null,
     lastWalEvidence: null,
@@ -77,6 +74,12 @@ export function newInstanceState(guid: string): InstanceState {
     firstSeen: null,
     generations: new Set(),
   };
+}
+
+/** What the instance's wal-e lines name: every archive, and the one taken when they name exactly one (else null). */
+export function archivesNamed(s: InstanceState): { archivePrefix: string | null; archivePrefixes: string[] } {
+  const archivePrefixes = [...s.archives.keys()];
+  return { archivePrefix: archivePrefixes.length === 1 ? archivePrefixes[0]! : null, archivePrefixes };
 }
 
 /** The evidence of the archives the instance's wal-e lines name: its one archive's, else each of several's, saying so. */

@@ -9,6 +9,7 @@ import { parseS3Url } from '../core/s3-url.js';
 import type { LogSource, SearchReport } from '../core/log-source.js';
 import { draft, toCandidate } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
+import { archivesNamed } from './instance-state.js';
 import { collect } from './find.js';
 import { SCAN_TERMS } from './search-terms.js';
 import type { Candidate, ClusterdataSpec } from './types.js';
@@ -52,11 +53,14 @@ export async function findSpaceInstances(q: SpaceLogQuery): Promise<SpaceLogResu
     const record = recordsByGuid.get(guid) ?? null;
     const d = draft(facts, state ?? facts.instance(guid), record, '');
     if (d.spaceGuid !== q.spaceGuid && !named.has(guid)) continue;
-    const brokerSeen = record !== null || (state !== undefined && (state.generations.size > 0 || state.archivePrefix !== null));
+    const brokerSeen = record !== null || (state !== undefined && (state.generations.size > 0 || state.archives.size > 0));
     instances.push({ ...toCandidate(d, d.spaceGuid === q.spaceGuid ? 'high' : 'medium', q.spaceGuid), brokerSeen });
   }
   instances.sort((a, b) => (a.serviceName ?? a.instanceGuid).localeCompare(b.serviceName ?? b.instanceGuid));
   const buckets = new Set<string>();
-  for (const s of facts.instances.values()) if (s.archivePrefix) buckets.add(parseS3Url(s.archivePrefix).bucket);
+  for (const s of facts.instances.values()) {
+    const sole = archivesNamed(s).archivePrefix;
+    if (sole) buckets.add(parseS3Url(sole).bucket);
+  }
   return redactor.redactValue({ instances, buckets: [...buckets].sort(), searched: report });
 }

@@ -6,7 +6,7 @@
 import { defineAction, type ActionDef, optional, output, required } from '../../engine/runbook/index.js';
 import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
-import { archiveOfSeveral } from '../support/several-archives.js';
+import { archiveFromLogs } from '../support/several-archives.js';
 import { isGuidAnyCase } from '../../core/guid.js';
 import { findDeletedInstance, findInstance, noCandidateError } from '../../logs/find.js';
 import { nameProof, NOT_PROVEN } from '../../logs/choice.js';
@@ -30,6 +30,10 @@ const outputs = {
 
 type Found = { -readonly [K in keyof typeof outputs]: (typeof outputs)[K]['type'] extends 'boolean' ? boolean : string };
 
+/** Where an archive taken from the logs came from, as the step's output says it. */
+const archiveFrom = (found: { pinned: boolean }): string =>
+  found.pinned ? "Dingo's prefix in the WAL bucket --wal-bucket gives" : 'the wal-e upload lines in the logs';
+
 /** A live instance: its container (from the logs) and the archive its environment names; the logs' archive when no container answers. */
 async function liveInstance(ctx: StepContext, guid: string, name: string, live: boolean): Promise<Found> {
   const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid, redactor: ctx.runtime.redactor });
@@ -46,16 +50,14 @@ async function liveInstance(ctx: StepContext, guid: string, name: string, live: 
     ctx.evidence(`${container} on ${node.cell} serves ${guid} (PATRONI_SCOPE) and archives to ${archiveUrl}`);
     return { ...base, cellIp: node.cell, container, archiveUrl, archiveFrom: `the environment of ${container}`, nameProof: proof };
   }
-  const several = facts.archivePrefixes.length > 1 ? archiveOfSeveral(ctx, guid, facts.archivePrefixes) : null;
-  const archiveUrl = facts.archivePrefix ?? several;
-  if (!archiveUrl) {
+  const found = archiveFromLogs(ctx, guid, facts);
+  if (!found) {
     throw new StepFailed(`neither a container of instance ${guid} nor its wal-e upload lines were found`, {
       hint: "pass the cells' and the broker's logs with --logs (or --es-url), then resume; nothing was changed",
     });
   }
-  if (!several) ctx.note(`no container of ${guid} answered on its cell: the archive is the one its wal-e upload lines name`);
-  const archiveFrom = several ? "Dingo's prefix in the WAL bucket --wal-bucket gives" : 'the wal-e upload lines in the logs';
-  return { ...base, archiveUrl, archiveFrom, nameProof: proof };
+  if (!found.pinned) ctx.note(`no container of ${guid} answered on its cell: the archive is the one its wal-e upload lines name`);
+  return { ...base, archiveUrl: found.url, archiveFrom: archiveFrom(found), nameProof: proof };
 }
 
 async function deletedInstance(
@@ -73,9 +75,8 @@ async function deletedInstance(
   if (result.candidates.length === 0) throw noCandidateError(p.instance, result.searched);
   const { chosen } = await chooseDeleted(ctx, result, p.instance, p.spaceGuid);
   reportFindings(ctx, chosen.evidence, 8);
-  const several = chosen.archivePrefixes.length > 1 ? archiveOfSeveral(ctx, chosen.instanceGuid, chosen.archivePrefixes) : null;
-  const archiveUrl = chosen.archivePrefix ?? several;
-  if (!archiveUrl) {
+  const found = archiveFromLogs(ctx, chosen.instanceGuid, chosen);
+  if (!found) {
     throw new StepFailed(`instance ${chosen.instanceGuid} has no wal-e upload lines in the logs: there may be no archive of it`, {
       hint: 'search older logs (--logs) for "DETAIL: Uploading" lines of this GUID; without them there is nothing to restore',
     });
@@ -84,8 +85,8 @@ async function deletedInstance(
     live: false,
     instanceGuid: chosen.instanceGuid,
     serviceName: p.instance,
-    archiveUrl,
-    archiveFrom: several ? "Dingo's prefix in the WAL bucket --wal-bucket gives" : 'the wal-e upload lines in the logs',
+    archiveUrl: found.url,
+    archiveFrom: archiveFrom(found),
     nameProof: chosen.serviceName === p.instance ? nameProof(chosen) : NOT_PROVEN,
     deletedAt: chosen.deletedAt ?? '',
     cellIp: '',

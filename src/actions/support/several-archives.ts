@@ -14,7 +14,7 @@ function severalArchives(guid: string, prefixes: string[]): StepFailed {
 }
 
 /** The archive of an instance whose wal-e lines name several: Dingo's prefix in the WAL bucket --wal-bucket gives, else refused. */
-export function archiveOfSeveral(ctx: StepContext, guid: string, prefixes: string[]): string {
+function archiveOfSeveral(ctx: StepContext, guid: string, prefixes: string[]): string {
   const bucket = ctx.settings.walBucket;
   if (!bucket) throw severalArchives(guid, prefixes);
   const url = dingoArchiveUrl(bucket, guid);
@@ -22,4 +22,19 @@ export function archiveOfSeveral(ctx: StepContext, guid: string, prefixes: strin
     `the wal-e lines of ${guid} name ${String(prefixes.length)} archives (${prefixes.join(', ')}); Dingo archives it at ${url} in the platform's WAL bucket (--wal-bucket), which the next steps prove`,
   );
   return url;
+}
+
+/**
+ * Where the instance archives, as its wal-e lines say (logs/instance-state.ts `archivesNamed`): the one archive
+ * they name; when they name several, Dingo's prefix in the WAL bucket --wal-bucket gives (`pinned`), else
+ * refused; null when they name none.
+ */
+export function archiveFromLogs(
+  ctx: StepContext,
+  guid: string,
+  named: { archivePrefix: string | null; archivePrefixes: string[] },
+): { url: string; pinned: boolean } | null {
+  if (named.archivePrefix) return { url: named.archivePrefix, pinned: false };
+  if (named.archivePrefixes.length > 1) return { url: archiveOfSeveral(ctx, guid, named.archivePrefixes), pinned: true };
+  return null;
 }
