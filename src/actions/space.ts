@@ -13,7 +13,7 @@ import { dingoArchiveUrl, pinnedArchiveProblem } from '../archive/location.js';
 import { isDingoOffering, type CfApi } from '../adapters/cf/index.js';
 import { cfApi } from './support/cf.js';
 import { inspectArchive } from '../archive/inspect.js';
-import { findSpaceInstances } from '../logs/space.js';
+import { findSpaceInstances, type SpaceLogInstance } from '../logs/space.js';
 import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holding, type SpaceDeletion } from '../logs/space-holdings.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
 import { LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
@@ -211,8 +211,14 @@ async function dingoItem(
     appGuids: h.appGuids,
     evidence: h.evidence.slice(0, MAX_EVIDENCE),
   };
-  if (!archiveUrl)
-    return { ...base, recoverable: false, why: 'no wal-e upload lines in the logs name its archive, nor the bucket it would be in' };
+  if (!archiveUrl) {
+    const named = h.log?.archivePrefixes ?? [];
+    const why =
+      named.length > 1
+        ? `the logs name ${named.length} archives of it (${named.join(' and ')}) and no bucket decides: give the platform's with --wal-bucket`
+        : 'no wal-e upload lines in the logs name its archive, nor the bucket it would be in';
+    return { ...base, recoverable: false, why };
+  }
   const refused = pinned ? pinnedArchiveProblem(archiveUrl, pinned, h.instanceGuid) : null;
   if (refused)
     return {
@@ -228,7 +234,7 @@ async function dingoItem(
       ...base,
       ...last,
       recoverable: false,
-      why: `no archive: nothing at ${archiveUrl}${h.log?.archivePrefix ? '' : ' (and no wal-e upload lines in the logs)'}`,
+      why: `no archive: nothing at ${archiveUrl}${unnamedArchiveNote(h.log)}`,
     };
   if (!report.restorable)
     return {
@@ -302,3 +308,11 @@ const confirmPlan = defineAction({
 });
 
 export const spaceActions: ActionDef[] = [findInstances, confirmPlan];
+
+/** Why an archive looked for was not the one the logs name: they name none, or several. */
+function unnamedArchiveNote(log: Pick<SpaceLogInstance, 'archivePrefix' | 'archivePrefixes'> | null): string {
+  if (log?.archivePrefix) return '';
+  const named = log?.archivePrefixes ?? [];
+  if (named.length > 1) return ` (the logs name ${named.length} archives of it, ${named.join(' and ')}, so none was taken)`;
+  return ' (and no wal-e upload lines in the logs)';
+}
