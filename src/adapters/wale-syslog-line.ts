@@ -13,7 +13,7 @@ import { CELL_TOOL_WORDS, COMPONENT_FIELDS } from './container-lines.js';
 import { isValidDate } from './log-dates.js';
 import type { WaleEvent } from './log-events.js';
 import { parsePayload } from './log-payload.js';
-import { parseSyslog, RFC3164_FIELDS, rfc3164Time, type SyslogLine } from './syslog.js';
+import { clockOf, parseSyslog, RFC3164_FIELDS, rfc3164Time, type SyslogLine } from './syslog.js';
 import { structuredState, waleTime } from './wale-lines.js';
 
 /** A line that is wal-e's, with a time that is one: its prefix's fields and what it says. */
@@ -80,3 +80,23 @@ export function readGeneral(line: string, fileTime: Date): WaleSyslogLine | null
   if (e?.kind !== 'wale' || (e.time && !isValidDate(e.time))) return null;
   return { time: sys.time, host: sys.host, tag: sys.tag, format: sys.format, yearInferred: sys.yearInferred, wale: e };
 }
+
+/**
+ * Whether a wal-e line's own time (STRUCTURED: time=) may date it. wal-e runs in the tenant's
+ * container, so that time is the tenant's to write: a time the platform gave the line (a syslog prefix
+ * with its year, an Elasticsearch @timestamp) decides instead. A prefix without a year takes its year and
+ * zone from wal-e's time only when the two agree (clockOf) and the time is not after the file was last
+ * written (a day allowed for zones).
+ */
+export function tenantTimeStands(
+  own: Date,
+  sys: Pick<SyslogLine, 'time' | 'yearInferred'> | null,
+  hit: { fileTime: Date; loggedAt?: Date },
+): boolean {
+  if (hit.loggedAt) return false;
+  if (!sys?.time) return true;
+  if (!sys.yearInferred) return false;
+  return clockOf(sys.time, own) !== null && own.getTime() <= hit.fileTime.getTime() + DAY_MS;
+}
+
+const DAY_MS = 86_400_000;

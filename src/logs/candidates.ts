@@ -6,7 +6,7 @@
 import { isValidDate } from '../adapters/log-dates.js';
 import type { ClusterdataRecord } from './clusterdata.js';
 import type { FactCollector } from './facts.js';
-import { archivesEvidence, archivesNamed, type InstanceState } from './instance-state.js';
+import { archivesEvidence, archivesNamed, lastWalEvidence, type InstanceState } from './instance-state.js';
 import type { Candidate, Confidence, Evidence, NodeFact } from './types.js';
 
 /** A cluster whose WAL uploads go on this long after a node removal was not deleted. */
@@ -47,9 +47,9 @@ export function draft(facts: FactCollector, s: InstanceState, record: Clusterdat
   let deletions = s.deletions.filter((d) => !replacedBefore(s, d)).sort((a, b) => a.time - b.time);
   const gone = replacedNodes(s);
   const last = deletions[deletions.length - 1];
-  if (last && s.lastWalUpload !== null && s.lastWalUpload > last.time + ALIVE_AFTER_MS) {
+  if (last && s.lastWalPush !== null && s.lastWalPush > last.time + ALIVE_AFTER_MS) {
     // WAL kept flowing after the last removal: a node was replaced, the cluster lived on.
-    evidence.push({ ...s.lastWalEvidence!, why: 'WAL uploads continued after the node removals, so the cluster was not deleted then' });
+    evidence.push({ ...s.lastWalPushEvidence!, why: 'WAL pushes continued after the node removals, so the cluster was not deleted then' });
     deletions = [];
   }
   const deleted = deletions.length > 0;
@@ -66,7 +66,7 @@ export function draft(facts: FactCollector, s: InstanceState, record: Clusterdat
   }
   if (s.provisionEvidence) evidence.push(s.provisionEvidence);
   evidence.push(...archivesEvidence(s));
-  if (s.lastWalEvidence && deleted) evidence.push(s.lastWalEvidence);
+  if (deleted) evidence.push(...lastWalEvidence(s));
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const named = name === wanted;
   const tier = deleted ? (named ? 3 : 2) : 1;
@@ -91,7 +91,7 @@ export function draft(facts: FactCollector, s: InstanceState, record: Clusterdat
 
 /** A removal followed by more WAL: a node replaced while the cluster lived on. */
 function replacedBefore(s: InstanceState, d: { time: number }): boolean {
-  return s.lastWalUpload !== null && d.time + ALIVE_AFTER_MS < s.lastWalUpload;
+  return s.lastWalPush !== null && d.time + ALIVE_AFTER_MS < s.lastWalPush;
 }
 
 /** Nodes replaced while the cluster lived on: gone before it was deleted. */
@@ -129,6 +129,7 @@ export function toCandidate(d: Draft, confidence: Confidence, spaceGuid?: string
     deletedAt: isoOrNull(d.deletedAt),
     ...archivesNamed(d.state),
     lastWalUploadAt: isoOrNull(d.state.lastWalUpload),
+    lastWalPushAt: isoOrNull(d.state.lastWalPush),
     nodes: d.nodes,
     confidence,
     evidence: dedupeEvidence(d.evidence),

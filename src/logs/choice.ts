@@ -9,6 +9,7 @@
  * name and the space are proven, and why every other candidate was set aside. Pure: no I/O.
  */
 import type { Candidate, LeftOut } from './types.js';
+import { lastWalText } from './instance-state.js';
 
 export const NOT_PROVEN = 'not proven by any evidence';
 
@@ -109,7 +110,7 @@ export function describeCandidate(c: Candidate): string {
     spaceProof(c),
     `created ${c.createdAt ?? '?'}`,
     `deleted ${c.deletedAt ?? '?'}`,
-    `last WAL upload ${c.lastWalUploadAt ?? '?'}`,
+    lastWalText(c) ?? 'last WAL upload ?',
     c.archivePrefix ? `archive ${c.archivePrefix}` : 'no archive seen',
   ].join(', ');
 }

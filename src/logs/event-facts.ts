@@ -90,9 +90,14 @@ export class EventFacts {
     if (e.action === 'base-backup') s.baseBackups += 1;
     if (e.action === 'push-wal') {
       s.walPushes += 1;
-      if (s.lastWalUpload === null || ms >= s.lastWalUpload) {
+      if (s.lastWalPush === null || ms >= s.lastWalPush) {
+        s.lastWalPush = ms;
+        s.lastWalPushEvidence = ev('latest WAL push seen for this instance (wal-e ran, so did its PostgreSQL)');
+      }
+      // wal-e's "begin" line (`Uploading "pg_xlog/…"`) is an attempt; only "complete" says the segment is stored.
+      if (e.state === 'complete' && (s.lastWalUpload === null || ms >= s.lastWalUpload)) {
         s.lastWalUpload = ms;
-        s.lastWalEvidence = ev('latest WAL upload seen for this instance');
+        s.lastWalEvidence = ev('latest WAL upload wal-e completed for this instance');
       }
     }
   }

@@ -9,6 +9,7 @@ import { isValidDate } from '../adapters/log-dates.js';
 import type { FileHit } from '../core/log-source.js';
 import { type LogEvent } from '../adapters/log-events.js';
 import { parsePayload } from '../adapters/log-payload.js';
+import { tenantTimeStands } from '../adapters/wale-syslog-line.js';
 import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';
 import { maskSecretFields } from '../core/redact.js';
@@ -56,11 +57,12 @@ export class FactCollector extends EventFacts {
       this.ignored.add(event, writer, hit.stands);
       return;
     }
-    const own = ownTime(event);
+    let own = ownTime(event);
     if (own && !isValidDate(own)) {
       this.badDate(hit, `its ${TIME_OF[event.kind]} is not a date (out of range, or a day or hour that does not exist)`);
       return;
     }
+    if (own && event.kind === 'wale' && !tenantTimeStands(own, sys, hit)) own = null;
     // Only a line that is evidence teaches the file's year and zone: a tenant's dated line would shift them.
     if (own && !this.dates(event, writer)) {
       this.foldHit(hit, event, writer, own, '');
@@ -68,7 +70,8 @@ export class FactCollector extends EventFacts {
     }
     if (own) this.dated = { min: Math.min(this.dated.min, own.getTime()), max: Math.max(this.dated.max, own.getTime()) };
     if (!sys?.yearInferred || !sys.time) {
-      this.foldHit(hit, event, writer, own ?? sys?.time ?? null, '');
+      const time = own ?? sys?.time ?? hit.loggedAt ?? null;
+      this.foldHit(hit, event, writer, time, time === hit.loggedAt ? " (time from the document's @timestamp)" : '');
       return;
     }
     // The source recorded when it was logged (an Elasticsearch @timestamp): that time, per line.

@@ -7,7 +7,7 @@ import { Redactor } from '../core/redact.js';
 import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
-import { archivesEvidence, archivesNamed } from './instance-state.js';
+import { archivesEvidence, archivesNamed, lastWalEvidence } from './instance-state.js';
 import { DESCRIBING_PHRASES, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { NOT_READ_BEFORE_SINCE } from '../systems/syslog/index.js';
@@ -204,13 +204,14 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
   const gone = replacedNodes(s);
   const nodes = nodeFacts(facts, s, evidence).filter((n) => !gone.has(n.nodeUuid));
   const createdMs = s.provisionedAt ?? s.containerCreatedAt;
-  const all = [s.provisionEvidence, ...archivesEvidence(s), s.lastWalEvidence, ...evidence].filter((e): e is Evidence => e !== null);
+  const all = [s.provisionEvidence, ...archivesEvidence(s), ...lastWalEvidence(s), ...evidence].filter((e): e is Evidence => e !== null);
   const redactor = q.redactor;
   keepBucketsVisible([...s.archives.keys()], redactor);
   return redactor.redactValue({
     instanceGuid: q.instanceGuid,
     ...archivesNamed(s),
     lastWalUploadAt: isoOrNull(s.lastWalUpload),
+    lastWalPushAt: isoOrNull(s.lastWalPush),
     nodes,
     createdAt: isoOrNull(createdMs),
     evidence: dedupeEvidence(all),

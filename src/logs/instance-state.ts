@@ -36,9 +36,12 @@ export interface InstanceState {
    * same prefix, and a platform whose WAL bucket changed names two: several are the operator's to decide.
    */
   archives: Map<string, Evidence>;
-  /** The latest WAL upload of any archive named (an upload after a deletion shows the cluster lived on). */
+  /** The latest WAL upload wal-e said it completed, to any archive named. */
   lastWalUpload: number | null;
   lastWalEvidence: Evidence | null;
+  /** The latest push-wal line, begun or completed: wal-e ran, so the cluster lived then (a push after a deletion shows it lived on). */
+  lastWalPush: number | null;
+  lastWalPushEvidence: Evidence | null;
   baseBackups: number;
   walPushes: number;
   /** Nodes and the cell the broker gave for them (backend IP or cell id). */
@@ -66,6 +69,8 @@ export function newInstanceState(guid: string): InstanceState {
     archives: new Map(),
     lastWalUpload: null,
     lastWalEvidence: null,
+    lastWalPush: null,
+    lastWalPushEvidence: null,
     baseBackups: 0,
     walPushes: 0,
     nodes: new Map(),
@@ -97,4 +102,21 @@ export function addNode(s: InstanceState, node: string, cell: string | null, evi
   const known = s.nodes.get(node);
   if (known === undefined || (known === null && cell)) s.nodes.set(node, cell);
   if (known === undefined && s.nodeEvidence.length < EVIDENCE_PER_KIND * 2) s.nodeEvidence.push(evidence);
+}
+
+/** The lines of the last WAL upload completed and, when later, of the last one begun. */
+export function lastWalEvidence(s: InstanceState): Evidence[] {
+  const out = s.lastWalEvidence ? [s.lastWalEvidence] : [];
+  if (s.lastWalPushEvidence && (s.lastWalUpload === null || s.lastWalPush! > s.lastWalUpload)) out.push(s.lastWalPushEvidence);
+  return out;
+}
+
+/** What the logs say of the last WAL upload: completed, and a later one begun but not seen completed. */
+export function lastWalText(f: { lastWalUploadAt: string | null; lastWalPushAt: string | null }): string | null {
+  const done = f.lastWalUploadAt;
+  const begun = f.lastWalPushAt;
+  if (done && (!begun || begun <= done)) return `last WAL upload ${done}`;
+  if (done) return `last WAL upload ${done}, one begun ${begun} not seen completed`;
+  if (begun) return `a WAL upload begun ${begun}, none seen completed`;
+  return null;
 }

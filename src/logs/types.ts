@@ -36,7 +36,10 @@ export interface Candidate {
   archivePrefix: string | null;
   /** Every archive its wal-e lines name: more than one is the operator's to decide (--wal-bucket). */
   archivePrefixes: string[];
+  /** The latest WAL upload wal-e said it completed ("Archiving to … complete", state=complete). */
   lastWalUploadAt: string | null;
+  /** The latest WAL upload wal-e began or completed: its PostgreSQL ran then. */
+  lastWalPushAt: string | null;
   nodes: NodeFact[];
   confidence: Confidence;
   evidence: Evidence[];
@@ -60,7 +63,10 @@ export interface InstanceFacts {
   instanceGuid: string;
   archivePrefix: string | null;
   archivePrefixes: string[];
+  /** The latest WAL upload wal-e said it completed ("Archiving to … complete", state=complete). */
   lastWalUploadAt: string | null;
+  /** The latest WAL upload wal-e began or completed: its PostgreSQL ran then. */
+  lastWalPushAt: string | null;
   nodes: NodeFact[];
   createdAt: string | null;
   evidence: Evidence[];

@@ -321,7 +321,7 @@ describe('a file without dated lines whose time a copy reset', () => {
       sources: openLogSource({ paths: [dir] }),
       serviceName: 'important-db',
     });
-    expect(r.candidates.map((c) => [c.instanceGuid, c.confidence, c.deletedAt, c.lastWalUploadAt])).toEqual([
+    expect(r.candidates.map((c) => [c.instanceGuid, c.confidence, c.deletedAt, c.lastWalPushAt])).toEqual([
       [NAMED_GUID, 'high', '2017-01-10T12:00:00.500Z', '2017-01-10T11:50:00.000Z'],
     ]);
     expect(r.candidates[0]!.evidence.map((e) => e.why)).toContainEqual(

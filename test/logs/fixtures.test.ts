@@ -72,7 +72,9 @@ describe('committed fixtures', () => {
       serviceName: null,
       deletedAt: '2016-03-17T06:10:17.897Z',
       archivePrefix: 's3://our-postgresql-backups/backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/',
-      lastWalUploadAt: '2016-03-17T02:11:48.811Z',
+      // The runbook's excerpt holds wal-e's "begin" lines only: no upload is seen completed.
+      lastWalUploadAt: null,
+      lastWalPushAt: '2016-03-17T02:11:48.811Z',
       nodes: [{ nodeUuid: 'c8ce128e-7b4c-4fe7-a533-e9379356f906', cell: '10.58.111.150' }],
       confidence: 'medium',
     });

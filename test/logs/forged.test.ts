@@ -108,11 +108,44 @@ describe('lines forged by a tenant are never evidence', () => {
     const r = await find('orders-db', [...HONEST, tenant('Jan 10 13:00:00', upload(MINE))]);
     expect(r.candidates).toHaveLength(1);
     expect(r.candidates[0]).toMatchObject({ instanceGuid: MINE, deletedAt: '2017-01-10T12:00:00.500Z', confidence: 'high' });
-    expect(r.candidates[0]!.lastWalUploadAt).toBe('2017-01-10T11:00:00.000Z');
+    expect(r.candidates[0]!.lastWalPushAt).toBe('2017-01-10T11:00:00.000Z');
     // The tenant's container writes wal-e's lines; what it may not do is speak for an instance it does not serve.
     expect(r.searched.warnings.join('\n')).toContain(
       `1 wal-e-shaped line(s) written by container cf-${TENANT_NODE} ignored: nothing in the logs searched ties that container's node to the instance they name`,
     );
+  });
+
+  it('a wal-e time the tenant wrote, later than its line was logged, neither dates the line nor outlives the deletion', async () => {
+    const key = `s3://${BUCKET}/backups/${MINE}/wal/wal_005/000000010000000000000002.lzo`;
+    const structured = (time: string) =>
+      `STRUCTURED: time=${time} pid=231 action=push-wal key=${key} prefix=backups/${MINE}/wal/ rate=512.3 seg=000000010000000000000002 state=complete`;
+    const mine = containerLines(CELL, `cf-${MY_NODE}`, MINE);
+    // Logged at 11:30 (RFC 3164, no year), wal-e's own time two days on: the line keeps the platform's time.
+    const late = await find('orders-db', [...HONEST, mine('Jan 10 11:30:00', structured('2017-01-12T11:30:00.250000-00'))]);
+    expect(late.candidates[0]).toMatchObject({ instanceGuid: MINE, deletedAt: '2017-01-10T12:00:00.500Z', confidence: 'high' });
+    expect(late.candidates[0]!.lastWalUploadAt).toBe('2017-01-10T11:30:00.000Z');
+    // A prefix with its year (RFC 5424) is the platform's time, whatever wal-e's says.
+    const rfc5424 = `<14>1 2017-01-10T11:40:00.000000+00:00 ${CELL} docker/cf-${MY_NODE} 4242 - - ${MINE.slice(0, 6)}-patroni> ${structured('2017-01-10T13:00:00.000000-00')}`;
+    const dated = await find('orders-db', [...HONEST, rfc5424]);
+    expect(dated.candidates[0]).toMatchObject({ instanceGuid: MINE, deletedAt: '2017-01-10T12:00:00.500Z', confidence: 'high' });
+    expect(dated.candidates[0]!.lastWalUploadAt).toBe('2017-01-10T11:40:00.000Z');
+    // wal-e's time that agrees with its prefix still dates it, to its microsecond.
+    const honest = await find('orders-db', [...HONEST, mine('Jan 10 11:30:00', structured('2017-01-10T11:30:00.250000-00'))]);
+    expect(honest.candidates[0]!.lastWalUploadAt).toBe('2017-01-10T11:30:00.250Z');
+  });
+
+  it('an upload wal-e began is not one it completed', async () => {
+    const mine = containerLines(CELL, `cf-${MY_NODE}`, MINE);
+    const complete = `DETAIL: Archiving to "s3://${BUCKET}/backups/${MINE}/wal/wal_005/000000010000000000000001.lzo" complete at 2319.31KiB/s.`;
+    const begun = await find('orders-db', HONEST);
+    expect(begun.candidates[0]).toMatchObject({ lastWalUploadAt: null, lastWalPushAt: '2017-01-10T11:00:00.000Z' });
+    const done = await find('orders-db', [
+      ...HONEST.slice(0, 5),
+      mine('Jan 10 11:00:00', upload(MINE)),
+      mine('Jan 10 11:00:02', complete),
+      ...HONEST.slice(5),
+    ]);
+    expect(done.candidates[0]).toMatchObject({ lastWalUploadAt: '2017-01-10T11:00:02.000Z', lastWalPushAt: '2017-01-10T11:00:02.000Z' });
   });
 
   it('an upload into a look-alike bucket, logged before the real one, does not move the archive', async () => {

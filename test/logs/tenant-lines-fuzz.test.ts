@@ -54,7 +54,8 @@ async function conclusions(spec: LogSourceSpec) {
   for (const serviceName of names) {
     const r = await findDeletedInstance({ sources, serviceName, redactor });
     const c = r.candidates[0]!;
-    out.push([serviceName, c.instanceGuid, c.archivePrefix, c.deletedAt, c.lastWalUploadAt, c.confidence, c.nodes]);
+    // To the second: an Elasticsearch @timestamp (the platform's) dates a wal-e line where a file's yearless prefix takes wal-e's own time.
+    out.push([serviceName, c.instanceGuid, c.archivePrefix, c.deletedAt, c.lastWalUploadAt?.slice(0, 19), c.confidence, c.nodes]);
     out.push(redactor.redact(c.archivePrefix ?? ''));
   }
   const f = await findInstance({ sources, instanceGuid: live.guid, redactor });

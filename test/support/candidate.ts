@@ -16,6 +16,7 @@ export function candidate(guid: string, over: Partial<Candidate> = {}): Candidat
     archivePrefix,
     archivePrefixes: archivePrefix ? [archivePrefix] : [],
     lastWalUploadAt: null,
+    lastWalPushAt: null,
     nodes: [],
     confidence: 'low',
     evidence: [],

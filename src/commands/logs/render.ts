@@ -6,6 +6,7 @@ import { printable } from '../../core/display.js';
 import { describeSearch } from '../../logs/find.js';
 import { spaceProof } from '../../logs/choice.js';
 import type { Candidate, InstanceFacts, LeftOut } from '../../logs/types.js';
+import { lastWalText } from '../../logs/instance-state.js';
 import type { SearchReport } from '../../core/log-source.js';
 
 export function renderCandidates(candidates: Candidate[], searched: SearchReport, otherSpace: LeftOut[] = []): string {
@@ -31,13 +32,14 @@ export function renderCandidates(candidates: Candidate[], searched: SearchReport
 }
 
 /** The archive the wal-e lines name, or the several they name, and the last WAL upload seen. */
-function archiveLine(f: Pick<InstanceFacts, 'archivePrefix' | 'archivePrefixes' | 'lastWalUploadAt'>): string {
+function archiveLine(f: Pick<InstanceFacts, 'archivePrefix' | 'archivePrefixes' | 'lastWalUploadAt' | 'lastWalPushAt'>): string {
   const named =
     f.archivePrefix ??
     (f.archivePrefixes.length > 1
       ? `${String(f.archivePrefixes.length)} named, none taken: ${f.archivePrefixes.join(', ')} (the evidence shows each; --wal-bucket names the platform's)`
       : 'no wal-e upload seen');
-  return `${named}${f.lastWalUploadAt ? ` (last WAL upload ${f.lastWalUploadAt})` : ''}`;
+  const wal = lastWalText(f);
+  return `${named}${wal ? ` (${wal})` : ''}`;
 }
 
 export function renderInstance(f: InstanceFacts): string {

@@ -14,7 +14,7 @@
  * container's lines, and judged as they would be.
  */
 import { clockOf } from '../../adapters/syslog.js';
-import { readWaleSyslogLine } from '../../adapters/wale-syslog-line.js';
+import { readWaleSyslogLine, tenantTimeStands } from '../../adapters/wale-syslog-line.js';
 import type { RecordSink } from './frame-walk.js';
 
 /** Where folded lines go: `stands` is how many lines of the file the line stands for (1 when absent). */
@@ -85,17 +85,16 @@ export class WaleRuns implements FoldedSink {
     if (!sys) return false;
     const e = sys.wale;
     let time = sys.time.getTime();
-    if (e.time) {
+    // wal-e's own time dates a line only as the finder lets it (tenantTimeStands, as the finder reads it); else it goes on alone.
+    if (e.time && sys.yearInferred) {
+      if (!tenantTimeStands(e.time, sys, { fileTime: this.fileTime })) return false;
       time = e.time.getTime();
-      if (sys.yearInferred) {
-        // A dated line sets the clock undated lines are read with: the window keeps one zone, within a day.
-        const zone = clockOf(sys.time, e.time)?.zoneMs;
-        if (zone === undefined) return false;
-        if (this.zone !== zone || Math.abs(time - this.anchor) > DAY_MS) {
-          this.flush();
-          this.zone = zone;
-          this.anchor = time;
-        }
+      // A dated line sets the clock undated lines are read with: the window keeps one zone, within a day.
+      const zone = clockOf(sys.time, e.time)!.zoneMs;
+      if (this.zone !== zone || Math.abs(time - this.anchor) > DAY_MS) {
+        this.flush();
+        this.zone = zone;
+        this.anchor = time;
       }
     } else if (this.zone !== null && Math.abs(time + this.zone - this.anchor) > DAY_MS) return false;
     const key = [sys.host, sys.tag, sys.format, e.archivePrefix, e.instanceGuid, e.scope6, e.action, e.state, e.time ? 'dated' : ''].join(

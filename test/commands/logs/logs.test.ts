@@ -39,6 +39,7 @@ describe('dingo-recover logs find', () => {
       'evidence',
       'inGivenSpace',
       'instanceGuid',
+      'lastWalPushAt',
       'lastWalUploadAt',
       'nameFrom',
       'nodes',
