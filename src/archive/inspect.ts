@@ -15,6 +15,8 @@ import type { ArchiveReport, BackupWindow, BaseBackupInfo } from '../wale/report
 import { parseSentinel, type Sentinel } from '../wale/sentinel.js';
 import { compareSegments, parseSegment } from '../wale/segments.js';
 import { parsePgVersion } from '../wale/version.js';
+import { majorOfPageMagic } from '../wale/page-magic.js';
+import { LONG_HEADER_BYTES, readLongPageHeader } from '../wale/partial-segment.js';
 import { archiveFingerprint } from './fingerprint.js';
 import { layoutFindings, sortKeys, type Findings, type SortedKeys } from './inspect-layout.js';
 import { backupWindows, replayFromLatest, type Replay } from './inspect-replay.js';
@@ -125,15 +127,33 @@ async function describeBackups(bucket: string, keys: SortedKeys, readText: ReadB
   return infos;
 }
 
-/** The PostgreSQL version: LATEST's extended_version.txt, else the newest other one. */
-async function readPgVersion(latest: BaseBackupInfo | null, infos: BaseBackupInfo[], readText: ReadBody): Promise<string | null> {
+/**
+ * The PostgreSQL version: LATEST's extended_version.txt, else the newest other one; without any, the
+ * page magic of LATEST's first WAL segment (then said in a warning, with the segment it came from).
+ */
+async function readPgVersion(
+  latest: BaseBackupInfo | null,
+  infos: BaseBackupInfo[],
+  segments: Map<string, ObjectInfo>,
+  readText: ReadBody,
+  found: Findings,
+): Promise<string | null> {
   const sources = [latest, ...[...infos].reverse()].filter((b): b is BaseBackupInfo => !!b?.extendedVersionKey);
   for (const b of sources.filter((b, i, all) => all.indexOf(b) === i).slice(0, 3)) {
     const r = await readText(b.extendedVersionKey!);
     const version = 'body' in r ? parsePgVersion(r.body) : null;
     if (version) return version;
   }
-  return null;
+  const first = latest ? segments.get(latest.startSegment) : undefined;
+  if (!first) return null;
+  const r = await readText(first.key);
+  const header = 'body' in r ? readLongPageHeader(r.body.subarray(0, LONG_HEADER_BYTES)) : null;
+  const version = header && 'magic' in header ? majorOfPageMagic(header.magic) : null;
+  if (version)
+    found.warnings.push(
+      `${latest!.name} has no readable extended_version.txt; its first WAL segment, ${latest!.startSegment}, was written by PostgreSQL ${version} (the magic of its page header).`,
+    );
+  return version;
 }
 
 /** The database system identifier the container copies into etcd. */
@@ -164,7 +184,7 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
   const sysidRead = keys.sysidObject ? readText(keys.sysidObject.key) : null;
   const infos = await describeBackups(bucket, keys, readText);
   const { latest, latestBySegment } = chooseLatest(infos);
-  const pgVersion = await readPgVersion(latest, infos, readText);
+  const pgVersion = await readPgVersion(latest, infos, keys.segments, readText, found);
   const sysid = await readSysid(url, sysidRead, found);
   const wal = walInventory(keys.segments, keys.histories, pgVersion, found);
   layoutFindings(bucket, prefix, keys, input.siblings ?? [], found);
@@ -184,7 +204,9 @@ export async function inspectListing(input: InspectInput): Promise<ArchiveReport
     if (input.window) windows = await backupWindows(infos, { pgVersion, wal, segments, histories, readHistory });
   }
   if (!pgVersion && latest)
-    found.warnings.push(`The PostgreSQL version is unknown (no readable extended_version.txt); WAL was checked as for 9.3 or later.`);
+    found.warnings.push(
+      `The PostgreSQL version is unknown (no readable extended_version.txt, nor a first WAL segment of LATEST whose page header names one); WAL was checked as for 9.3 or later.`,
+    );
   const partials = await checkPartials({ bucket, prefix, keys, wal, pgVersion, sysid, readRaw, readText }, found);
   return {
     ...report({ url, keys, infos, latest, latestBySegment, pgVersion, sysid, wal, replay, found }),

@@ -64,9 +64,12 @@ export async function checkAge(
   return { finished, ageMs };
 }
 
-/** The PostgreSQL major version that wrote the archive (from extended_version.txt). */
+/** The PostgreSQL major version that wrote the archive (extended_version.txt, else its WAL's page magic: archive/inspect.ts). */
 export function archiveMajor(report: ArchiveReport, latest: BaseBackupInfo): string {
   if (!report.pgVersion)
-    throw new DrillFailed('not-restorable', `${latest.name} has no readable extended_version.txt, so its PostgreSQL version is unknown`);
+    throw new DrillFailed(
+      'not-restorable',
+      `${latest.name} has no readable extended_version.txt, and no first WAL segment whose page header names a PostgreSQL version, so its version is unknown`,
+    );
   return report.pgVersion;
 }

@@ -31,7 +31,6 @@ export function describeBackup(
   const ok = typeof sentinel === 'object' ? sentinel : null;
   if (!d.sentinel) issues.push('it has no backup_stop_sentinel.json (the upload never finished)');
   else if (typeof sentinel === 'string') issues.push(sentinel);
-  if (!d.extendedVersion) issues.push('extended_version.txt is missing');
   const indexes = [...d.parts.keys()].sort((a, b) => a - b);
   if (indexes.length === 0) issues.push('it has no tar partitions');
   else {

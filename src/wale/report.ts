@@ -17,7 +17,7 @@ export interface BaseBackupInfo {
   extendedVersionKey: string | null;
   /** The archived backup label, wal_005/<start>.<offset hex>.backup[.lzo]. */
   labelKey: string | null;
-  /** Sentinel, extended_version.txt and an unbroken run of partitions from part_00000000 are all there. */
+  /** Sentinel and an unbroken run of partitions from part_00000000 are there (what backup-fetch reads; extended_version.txt it does not). */
   complete: boolean;
   /** Why the backup is not complete, for operators. */
   issues: string[];

@@ -112,7 +112,7 @@ describe('inspectArchive', () => {
     );
   });
 
-  it('needs the start segment, the backup label, partitions and extended_version.txt', async () => {
+  it('needs the start segment, the backup label and partitions', async () => {
     const cases: [string, RegExp][] = [
       ['wal_005/000000010000000000000002.lzo', /WAL 000000010000000000000002 is missing/],
       [
@@ -120,7 +120,6 @@ describe('inspectArchive', () => {
         /backup label wal_005\/000000010000000000000002\.00000028\.backup\.lzo is missing/,
       ],
       [`basebackups_005/${B1}/tar_partitions/part_00000000.tar.lzo`, /no tar partitions/],
-      [`basebackups_005/${B1}/extended_version.txt`, /extended_version\.txt is missing/],
     ];
     for (const [key, why] of cases) {
       const a = healthy();
@@ -129,6 +128,35 @@ describe('inspectArchive', () => {
       expect(r.restorable, key).toBe(false);
       expect(r.problems[0], key).toMatch(why);
     }
+  });
+
+  it('restores without extended_version.txt, as backup-fetch does, and reads the version from the first WAL page', async () => {
+    // wal-e uploads extended_version.txt as an attempt; backup-fetch reads the sentinel and partitions only.
+    const a = healthy();
+    a.remove(`basebackups_005/${B1}/extended_version.txt`);
+    const unread = await inspect(a);
+    expect(unread).toMatchObject({ restorable: true, pgVersion: null });
+    expect(unread.warnings.join('\n')).toMatch(
+      /PostgreSQL version is unknown \(no readable extended_version\.txt, nor a first WAL segment/,
+    );
+    // XLogLongPageHeaderData: xlp_magic 0xD087 (9.5), xlp_info XLP_LONG_HEADER, timeline 1, page address, sysid, sizes.
+    const page = Buffer.alloc(8192);
+    page.writeUInt16LE(0xd087, 0);
+    page.writeUInt16LE(0x0002, 2);
+    page.writeUInt32LE(1, 4);
+    page.writeBigUInt64LE(0x2000000n, 8);
+    page.writeBigUInt64LE(6262361548154445855n, 24);
+    page.writeUInt32LE(16 * 1024 * 1024, 32);
+    page.writeUInt32LE(8192, 36);
+    a.put('wal_005/000000010000000000000002.lzo', lzop(page), minutes(0));
+    const read = await inspect(a);
+    expect(read).toMatchObject({ restorable: true, pgVersion: '9.5' });
+    expect(read.warnings).toContainEqual(
+      `${B1} has no readable extended_version.txt; its first WAL segment, 000000010000000000000002, was written by PostgreSQL 9.5 (the magic of its page header).`,
+    );
+    page.writeUInt16LE(0xd0ff, 0);
+    a.put('wal_005/000000010000000000000002.lzo', lzop(page), minutes(0));
+    expect(await inspect(a)).toMatchObject({ restorable: true, pgVersion: null });
   });
 
   it('names a missing tar partition in the middle', async () => {
@@ -491,7 +519,7 @@ describe('more archive shapes', () => {
     const r = await inspect(a);
     expect(r.latest!.name).toBe('base_000000010000000000000008_00000040');
     expect(r.restorable).toBe(false);
-    expect(r.problems[0]).toMatch(/extended_version\.txt is missing; it has no tar partitions/);
+    expect(r.problems[0]).toMatch(/it has no tar partitions/);
   });
 
   it('warns about wal-g keys next to a wal-e archive', async () => {

@@ -234,6 +234,18 @@ describe('dingo-recover drill', () => {
     });
     expect(holed.code, holed.stderr).toBe(4);
     expect(JSON.parse(holed.stdout)).toMatchObject({ restorable: true, complete: false, lost: { from: lost, to: newest } });
+    // Without extended_version.txt (wal-e uploads it as an attempt), the real PostgreSQL's WAL page magic names its version.
+    const unversioned = await runCli(
+      [
+        'archive',
+        'inspect',
+        await variant('inspect-unversioned', (files) => files.delete(`basebackups_005/${archive.latest}/extended_version.txt`)),
+        ...flags,
+      ],
+      { env: CREDENTIALS },
+    );
+    expect(unversioned.code, unversioned.stderr).toBe(0);
+    expect(JSON.parse(unversioned.stdout)).toMatchObject({ restorable: true, pgVersion: archive.major });
   });
 
   it('fails as not restorable when replay stops at a damaged segment before the newest archived WAL', async () => {

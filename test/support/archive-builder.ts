@@ -13,7 +13,7 @@ export const PREFIX = 'backups/6e101b27-ee1b-4f4d-a032-4401a3709ec3/wal/';
 export const URL = `s3://${BUCKET}/${PREFIX}`;
 const PG95 = 'PostgreSQL 9.5.1 on x86_64-pc-linux-gnu, compiled by gcc (Debian 4.9.2-10) 4.9.2, 64-bit';
 
-export function lzop(text: string): Buffer {
+export function lzop(text: string | Buffer): Buffer {
   return execFileSync('lzop', ['-c'], { input: text });
 }
 
