@@ -139,7 +139,7 @@ async function walkFromLatest(input: ReplayInput, stopSegment: string, blockers:
   // segment and a problem saying what is lost.
   const late = chain.gaps.filter((g) => g.fromIndex > stopIdx);
   if (late.length > 0 && early.length === 0) {
-    replay.lost = { from: late[0]!.from, to: chain.end };
+    replay.lost = { from: late[0]!.from, to: chain.end, missing: late[0]!.from };
     found.problems.push(
       `WAL ${range(late[0]!)} is missing: replay stops at ${chain.lastContiguous}, and data written after it would be lost` +
         (late.length > 1 ? ` (${late.length} gaps in all, up to ${chain.end})` : ` (archived WAL goes on to ${chain.end})`) +
@@ -148,7 +148,11 @@ async function walkFromLatest(input: ReplayInput, stopSegment: string, blockers:
   }
   const past = pastTarget(input, target);
   if (past && early.length === 0) {
-    replay.lost = { from: replay.lost?.from ?? past.first, to: past.last };
+    replay.lost = {
+      from: replay.lost?.from ?? past.first,
+      to: past.last,
+      missing: replay.lost?.missing ?? `${formatTimeline(target + 1)}.history`,
+    };
     found.problems.push(
       `WAL was archived on timeline ${past.timeline} (from ${past.first}), but recovery stops at timeline ${target} because ${formatTimeline(target + 1)}.history is not in the archive (as ${formatTimeline(target + 1)}.history.lzo, the only name wal-fetch asks for): writes made after the promotion to timeline ${past.timeline} would be lost. Look for the history file in another copy of the archive before restoring.`,
     );

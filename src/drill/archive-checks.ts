@@ -35,9 +35,9 @@ export async function checkRestorable(
   if (report.lost && requireComplete) {
     throw new DrillFailed(
       'not-restorable',
-      `${archive} is not restorable up to its newest WAL: WAL ${lostRange(report.lost)} cannot be replayed (${report.lost.from} is missing), so what was written after ${report.restorableTo} would be lost`,
+      `${archive} is not restorable up to its newest WAL: WAL ${lostRange(report.lost)} cannot be replayed (${report.lost.missing ?? report.lost.from} is missing), so what was written after ${report.restorableTo} would be lost`,
       {
-        hint: `Look for ${report.lost.from} in another copy of the archive before relying on it; a restore now stops at ${report.restorableTo}.`,
+        hint: `Look for ${report.lost.missing ?? report.lost.from} in another copy of the archive before relying on it; a restore now stops at ${report.restorableTo}.`,
         lost: report.lost,
       },
     );

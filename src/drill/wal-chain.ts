@@ -36,6 +36,7 @@ function summary(r: ArchiveReport): string {
   const gap = r.gaps[0];
   const missing = gap ? `${gap.from === gap.to ? gap.from : `${gap.from} .. ${gap.to}`} missing` : null;
   if (!r.restorable) return `broken${missing ? `: ${missing}` : ''}; no restore from LATEST reaches consistency`;
-  if (r.lost) return `broken after ${r.restorableTo ?? 'LATEST'}: ${missing ?? `${r.lost.from} missing`}, ${lostRange(r.lost)} unreachable`;
+  if (r.lost)
+    return `broken after ${r.restorableTo ?? 'LATEST'}: ${missing ?? `${r.lost.missing ?? r.lost.from} missing`}, ${lostRange(r.lost)} unreachable`;
   return `${r.complete ? 'complete' : 'restorable'}: ${r.walSegments} segment(s), to ${r.restorableTo ?? r.lastSegment}`;
 }

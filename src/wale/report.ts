@@ -34,6 +34,11 @@ export interface WalGap {
 export interface LostWal {
   from: string;
   to: string;
+  /**
+   * What replay needs and the archive lacks, when inspect knows: the first missing segment (`from`), or the
+   * history file of the timeline past the one recovery ends on (`from` is then archived, on that timeline).
+   */
+  missing?: string;
 }
 
 /** What one base backup reaches (`archive inspect --window`): its WAL from its start to the archive's end, checked as LATEST's is. */

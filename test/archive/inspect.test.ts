@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inspectArchive, inspectListing } from '../../src/archive/inspect.js';
+import { checkRestorable } from '../../src/drill/archive-checks.js';
+import type { DrillFailed } from '../../src/drill/exit-codes.js';
 import { renderReport } from '../../src/commands/archive/render.js';
 import { UsageError } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
@@ -83,7 +85,7 @@ describe('inspectArchive', () => {
     expect(r.problems[0]).toContain('000000010000000000000009');
     // Incomplete: what lies from the hole to the newest archived segment cannot be replayed.
     expect(r.complete).toBe(false);
-    expect(r.lost).toEqual({ from: '000000010000000000000006', to: '000000010000000000000009' });
+    expect(r.lost).toEqual({ from: '000000010000000000000006', to: '000000010000000000000009', missing: '000000010000000000000006' });
   });
 
   it('names the lost range up to the newest segment on the chain, across several holes', async () => {
@@ -93,7 +95,7 @@ describe('inspectArchive', () => {
     a.remove('wal_005/00000001000000000000000B.lzo');
     const r = await inspect(a);
     expect(r).toMatchObject({ restorable: true, complete: false, restorableTo: '000000010000000000000004' });
-    expect(r.lost).toEqual({ from: '000000010000000000000005', to: '00000001000000000000000C' });
+    expect(r.lost).toEqual({ from: '000000010000000000000005', to: '00000001000000000000000C', missing: '000000010000000000000005' });
   });
 
   it('is not restorable when WAL up to the stop segment is missing', async () => {
@@ -250,7 +252,7 @@ describe('timelines', () => {
     expect(r.restorable).toBe(true);
     expect(r.restorableTo).toBe('000000010000000000000005');
     expect(r.complete).toBe(false);
-    expect(r.lost).toEqual({ from: '000000020000000000000005', to: '000000020000000000000008' });
+    expect(r.lost).toEqual({ from: '000000020000000000000005', to: '000000020000000000000008', missing: '00000002.history' });
     expect(r.problems).toEqual([
       expect.stringMatching(
         /^WAL was archived on timeline 2 \(from 000000020000000000000005\), but recovery stops at timeline 1 because 00000002\.history is not in the archive/,
@@ -268,7 +270,7 @@ describe('timelines', () => {
     expect(r.gaps).toEqual([{ from: '000000010000000000000006', to: '000000010000000000000006', count: 1 }]);
     expect(r.restorableTo).toBe('000000010000000000000005');
     expect(r.lastSegment).toBe('000000010000000000000009');
-    expect(r.lost).toEqual({ from: '000000010000000000000006', to: '000000010000000000000009' });
+    expect(r.lost).toEqual({ from: '000000010000000000000006', to: '000000010000000000000009', missing: '000000010000000000000006' });
     expect(r.complete).toBe(false);
     expect(r.unknownKeys).toEqual([]);
     expect(r.warnings).toContainEqual(
@@ -327,6 +329,18 @@ describe('timelines', () => {
     expect(r.problems[0]).toMatch(/not on the history of timeline 2/);
   });
 
+  it('has a drill name the missing history file, never the archived segment after it', async () => {
+    const a = healthy();
+    a.wal('000000020000000000000009', '00000002000000000000000A', minutes(30));
+    const refused = await checkRestorable(a.store, URL, true, new Redactor()).then(
+      () => null,
+      (err: unknown) => err as DrillFailed,
+    );
+    expect(refused?.outcome).toBe('not-restorable');
+    expect(refused?.message).toMatch(/WAL 000000020000000000000009 .*cannot be replayed \(00000002\.history is missing\)/);
+    expect(refused?.hint).toMatch(/^Look for 00000002\.history in another copy/);
+  });
+
   it('counts WAL on a timeline recovery cannot reach as lost, and the archive as incomplete', async () => {
     const a = healthy();
     a.wal('000000030000000000000009', '00000003000000000000000A', minutes(30));
@@ -334,7 +348,7 @@ describe('timelines', () => {
     expect(r.restorable).toBe(true);
     expect(r.restorableTo).toBe('000000010000000000000009');
     expect(r.complete).toBe(false);
-    expect(r.lost).toEqual({ from: '000000030000000000000009', to: '00000003000000000000000A' });
+    expect(r.lost).toEqual({ from: '000000030000000000000009', to: '00000003000000000000000A', missing: '00000002.history' });
     expect(r.problems).toEqual([
       expect.stringMatching(
         /^WAL was archived on timeline 3 \(from 000000030000000000000009\), but recovery stops at timeline 1 because 00000002\.history is not in the archive .*would be lost/,

@@ -84,7 +84,8 @@ function renderWindows(reach: BackupReach[]): string {
       );
       for (const g of r.gaps)
         out.push(`    hole: WAL ${g.from === g.to ? g.from : `${g.from} .. ${g.to}`} (${g.count} segment(s)) missing`);
-      if (r.lost) out.push(`    replay cannot reach WAL ${r.lost.from} .. ${r.lost.to}`);
+      if (r.lost) out.push(`    replay cannot reach WAL ${r.lost.from} .. ${r.lost.to} (${r.lost.missing ?? r.lost.from} is missing)`);
+      for (const p of r.problems) out.push(`    problem: ${p}`);
     }
   }
   return `${out.join('\n')}\n`;
