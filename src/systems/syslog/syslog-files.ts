@@ -18,6 +18,7 @@ import { CHUNK, startsWithFrames } from './term-scanner.js';
 import { YIELD_EVERY } from './range-read.js';
 import { ScanThreads } from './worker-scan.js';
 import { invocation } from '../../core/invocation.js';
+import { UsageError } from '../../core/errors.js';
 
 export { numberSkippedLines } from './log-line-numbers.js';
 
@@ -61,7 +62,7 @@ export async function scanFiles(
   try {
     for (const target of await expandPaths(paths, report)) {
       if (target === '-') {
-        await scanStream('-', options.stdin ?? invocation().stdin, new Date(), terms, report, onHit);
+        await scanStream('-', pipedStdin(options.stdin ?? invocation().stdin), new Date(), terms, report, onHit);
         continue;
       }
       if (options.since && target.mtime < options.since) {
@@ -74,6 +75,15 @@ export async function scanFiles(
     await threads.close();
   }
   await numberSkippedLines(report);
+}
+
+/** Standard input for `--logs -`, refused when it is a terminal: the search would wait for lines nobody types. */
+function pipedStdin(stream: Readable): Readable {
+  if ('isTTY' in stream && stream.isTTY === true)
+    throw new UsageError('--logs - reads log lines from standard input, which is a terminal here, so the search would wait for ever', {
+      hint: 'pipe the logs in (for example `zcat /var/log/syslog.*.gz | dingo-recover logs find … --logs -`), or name the files or folders with --logs',
+    });
+  return stream;
 }
 
 /** Opens a regular file for reading without blocking; anything else is reported, and undefined returned. */

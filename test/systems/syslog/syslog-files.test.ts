@@ -187,4 +187,13 @@ describe('scanFiles', () => {
     expect(gz.report.files[0]).toMatchObject({ path: '-', gzip: true, matchedLines: 200 });
     expect(await readFile(join(dir, 'logs', 'broker.log'), 'utf8')).toBe(body);
   });
+
+  it('refuses `-` when standard input is a terminal, rather than wait for lines nobody types', async () => {
+    const terminal = Object.assign(Readable.from([Buffer.from(body)]), { isTTY: true });
+    await expect(scan(['-'], terminal)).rejects.toMatchObject({
+      name: 'UsageError',
+      message: expect.stringMatching(/^--logs - reads log lines from standard input, which is a terminal here/),
+      hint: expect.stringMatching(/pipe the logs in/),
+    });
+  });
 });
