@@ -273,7 +273,7 @@ describe('dingo-recover drill', () => {
       requireComplete: false,
       deadlineMs: 120_000,
     });
-    expect(report.replay.lost).toEqual({ from: lost, to: newest });
+    expect(report.replay.lost).toEqual({ from: lost, to: newest, missing: lost });
     expect(report.query.rowCount).toBe(archive.rowsBefore);
     expect(report.warnings).toEqual(expect.arrayContaining([expect.stringContaining(`WAL ${lost} is missing`)]));
   });
