@@ -12,6 +12,7 @@
  */
 import type { CommandResult } from '../core/seams.js';
 import { isRecord, stringAt } from '../core/json.js';
+import { isGuidAnyCase } from '../core/guid.js';
 
 /** Header title → JSON key: lower case, each run of non-alphanumerics becomes `_` (`ui/table/headers.go`). */
 export function keyifyHeader(title: string): string {
@@ -26,7 +27,10 @@ export interface Vm {
   /** `job/id` (v2: the instance UUID) or `job/index` (v1). */
   instance: string;
   job: string;
+  /** The instance's UUID when the CLI prints one (what the cell's syslog names it by), else its index. */
   id: string;
+  /** The index, when a v1 table prints it beside the UUID (`job/index (uuid)`). */
+  index?: number;
   ips: string[];
   state: string;
   az?: string;
@@ -133,6 +137,21 @@ function splitInstance(instance: string): { job: string; id: string } {
   return at < 0 ? { job: instance, id: '' } : { job: instance.slice(0, at), id: instance.slice(at + 1) };
 }
 
+/**
+ * An instance as the Ruby CLI names it in a table, by era (bosh_cli commands/vms.rb, instances.rb):
+ * `job/index`, `job/index (uuid)`, `job/uuid (index)`, with `*` after the bootstrap node's name or
+ * index; early Go CLIs wrote `job/uuid* (index)`. `raw` is the name without the parenthesis or marker;
+ * `id` the VM's UUID when one is printed (the cell's syslog host), else the index.
+ */
+function v1InstanceName(cell: string): { raw: string; job: string; id: string; index?: number } | null {
+  const m = /^\s*([^\s(]+?)\*?(?:\s*\(([^)]*)\))?\s*\*?\s*$/.exec(cell);
+  if (!m || !m[1]!.includes('/')) return null;
+  const raw = m[1]!;
+  const { job, id } = splitInstance(raw);
+  const inParens = (m[2] ?? '').trim();
+  return /^\d+$/.test(id) && isGuidAnyCase(inParens) ? { raw, job, id: inParens, index: Number(id) } : { raw, job, id };
+}
+
 export function vmsFromJson(doc: JsonUiDoc): Vm[] {
   const table = doc.tables.find((t) => t.content === 'vms' || t.content === 'instances') ?? doc.tables[0];
   return (table?.rows ?? []).map((r) => {
@@ -159,15 +178,24 @@ export function vmsFromTable(stdout: string): Vm[] {
   return parseV1Table(stdout, ['Job/index', 'State', 'Resource Pool', 'IPs']).flatMap((r) => {
     const key = Object.keys(r).find((k) => /^(job\/index|vm|instance)$/i.test(k));
     if (!key) return [];
-    const raw = r[key]!.split('\n')[0]!
-      .replace(/\s*\(.*\)\s*$/, '')
-      .trim();
-    if (!raw.includes('/')) return [];
-    const { job, id } = splitInstance(raw);
+    const named = v1InstanceName(r[key]!.split('\n')[0]!);
+    if (!named) return [];
+    const { raw, job, id, index } = named;
     const state = r.State ?? '';
     const az = r.AZ;
     const cid = r.CID ?? r['VM CID'];
-    return [{ instance: raw, job, id, ips: splitIps(r.IPs), state, ...(az ? { az } : {}), ...(cid ? { vmCid: cid } : {}) }];
+    return [
+      {
+        instance: raw,
+        job,
+        id,
+        ...(index !== undefined ? { index } : {}),
+        ips: splitIps(r.IPs),
+        state,
+        ...(az ? { az } : {}),
+        ...(cid ? { vmCid: cid } : {}),
+      },
+    ];
   });
 }
 
@@ -175,7 +203,8 @@ export function vmsFromTable(stdout: string): Vm[] {
  * What a failed command's JSON `Lines` hold beside its reason: the CLI's greetings and verdict, and a
  * task's id, times and state around its events (ui/task/reporter.go).
  */
-const CHATTER = /^(Using environment|Using deployment|Exit code \d+$|Succeeded$|Task \d+($| (error|done|cancelled)$| Started ))/;
+const CHATTER =
+  /^(Using environment|Using deployment|Exit code \d+$|Succeeded$|Task \d+($| (error|done|cancelled)$| Started )|\. (Done|Error|Cancelled|Timeout)$)/;
 
 /**
  * The reason a bosh command failed: the JSON `Lines` minus the chatter, then the errors of its tasks'

@@ -90,6 +90,8 @@ export class BoshCli extends CliProgram {
     if (major === 2) return deploymentsFromJson(await this.json(['deployments', '--json'], 'Listing deployments'));
     const args = ['deployments'];
     const r = await this.run(args);
+    // The Ruby CLI fails on a director with none (bosh_cli commands/deployment.rb: err("No deployments")).
+    if (r.exitCode !== 0 && boshFailureText(r).trim() === 'No deployments') return [];
     if (r.exitCode !== 0) throw this.failed(args, r, 'Listing deployments');
     return deploymentsFromTable(r.stdout);
   }

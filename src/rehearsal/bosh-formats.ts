@@ -187,7 +187,8 @@ function multiLine(cells: string[][]): string[][] {
 }
 
 export function renderV1Deployments(d: DirectorView, deployments: BoshDeploymentView[]): Rendered {
-  if (deployments.length === 0) return ok(`Acting as user '${d.user}' on '${d.name}'\n\nNo deployments\n`);
+  // bosh_cli commands/deployment.rb `list`: err("No deployments"), which the runner prints on stderr (say_err), exit 1.
+  if (deployments.length === 0) return { stdout: `Acting as user '${d.user}' on '${d.name}'\n\n`, stderr: 'No deployments\n', exitCode: 1 };
   const rows = deployments.map((x) => multiLine([[x.name], x.releases, x.stemcells, ['none']]));
   return ok(
     `Acting as user '${d.user}' on '${d.name}'\n\n` +
@@ -208,8 +209,9 @@ export function renderV1Vms(d: DirectorView, deployment: string, vms: BoshVmView
 
 export function renderV1DeploymentNotFound(d: DirectorView, deployment: string): Rendered {
   return {
-    stdout: `Acting as user '${d.user}' on '${d.name}'\nError 70000: Deployment '${deployment}' doesn't exist\n`,
-    stderr: '',
+    // A director error ends the command through the runner's say_err: on stderr (bosh_cli runner.rb).
+    stdout: `Acting as user '${d.user}' on '${d.name}'\n`,
+    stderr: `Error 70000: Deployment '${deployment}' doesn't exist\n`,
     exitCode: 1,
   };
 }

@@ -7,7 +7,7 @@ import type { BoshVm } from '../rehearsal/bosh-sim.js';
 
 /** A VM as the simulated director lists it; v1 rows name the index where v2 rows name the instance id. */
 function worldVm(vm: Vm, i: number): BoshVm {
-  const index = /^\d+$/.test(vm.id) ? Number(vm.id) : i;
+  const index = vm.index ?? (/^\d+$/.test(vm.id) ? Number(vm.id) : i);
   return {
     job: vm.job,
     id: vm.id,

@@ -84,8 +84,29 @@ describe('bosh v1 tables', () => {
       '+----------------------------------------------------------+---------+----+---------+--------------+-----------+',
     ].join('\n');
     expect(vmsFromTable(text)).toEqual([
-      { instance: `${CELL}/2`, job: CELL, id: '2', ips: ['10.58.112.12'], state: 'running', az: 'z2', vmCid: 'vm-abc123' },
+      // The UUID is what the cell's syslog names it by; `bosh ssh` of that era takes job/index.
+      {
+        instance: `${CELL}/2`,
+        job: CELL,
+        id: '0c7f2a4e-9a43-4f4e-8d1e-3f3b8d7e2a10',
+        index: 2,
+        ips: ['10.58.112.12'],
+        state: 'running',
+        az: 'z2',
+        vmCid: 'vm-abc123',
+      },
     ]);
+  });
+
+  it("reads the bootstrap node's marker in every era's name: after the index, or after the UUID", () => {
+    const uuid = '5e7c1f0a-2b3c-4d5e-8f90-a1b2c3d4e555';
+    const table = (name: string) =>
+      ['| Instance | State | AZ | VM Type | IPs |', `| ${name} | running | z1 | cell | 10.58.111.150 |`].join('\n');
+    // bosh_cli instances.rb `job/uuid (index)*`; bosh-cli before v0.0.113 `job/uuid* (index)`; neither keeps the marker.
+    for (const name of [`${CELL}/${uuid} (0)*`, `${CELL}/${uuid}* (0)`, `${CELL}/${uuid} (0)`])
+      expect(vmsFromTable(table(name)), name).toEqual([
+        { instance: `${CELL}/${uuid}`, job: CELL, id: uuid, ips: ['10.58.111.150'], state: 'running', az: 'z1' },
+      ]);
   });
 });
 
@@ -222,6 +243,13 @@ describe('bosh v2 --json', () => {
     expect(
       boshFailureText({ stdout: "Acting as user 'director' on 'x'\nError 70000: Deployment 'nope' doesn't exist\n", stderr: '' }),
     ).toBe("Error 70000: Deployment 'nope' doesn't exist");
+    // ui/task/reporter.go ends a task's line apart: `Task 42`, then `. Error`.
+    const failed = {
+      Tables: [],
+      Blocks: ['  L Error: Timed out pinging VM'],
+      Lines: ['Using environment', 'Task 42', '. Error', 'Exit code 1'],
+    };
+    expect(boshFailureText({ stdout: JSON.stringify(failed), stderr: '' })).toBe('L Error: Timed out pinging VM');
     expect(() => parseJsonUi('{"foo":1}')).toThrow(/not a bosh --json document/);
   });
 });

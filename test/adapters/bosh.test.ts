@@ -99,6 +99,17 @@ describe('BoshCli faults', () => {
     expect(err!.message).not.toContain(secret);
   });
 
+  it('lists no deployments where the Ruby CLI fails with "No deployments" (bosh_cli commands/deployment.rb)', async () => {
+    const runner = simRunner((spec) =>
+      spec.argv[1] === '--version'
+        ? { exitCode: 0, stdout: 'BOSH 1.3262.26.0\n', stderr: '', durationMs: 1 }
+        : { exitCode: 1, stdout: "Acting as user 'admin' on 'my-bosh'\n\n", stderr: 'No deployments\n', durationMs: 1 },
+    );
+    const bosh = new BoshCli(runner, { redactor: new Redactor() });
+    expect(await bosh.deployments()).toEqual([]);
+    expect(await bosh.findInstanceByIp('10.58.111.150')).toBeNull();
+  });
+
   it('refuses output that is not JSON when it asked for JSON', async () => {
     const runner = simRunner((spec) =>
       spec.argv[1] === '--version'
