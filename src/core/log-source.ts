@@ -33,8 +33,12 @@ export function termText(t: ScanTerm): string {
   return typeof t === 'string' ? t : t.term;
 }
 
-/** Where Logsearch writes: logsearch-boshrelease's daily `logstash-*`, logsearch-for-cloudfoundry's `logs-platform-*`. */
-export const LOGSEARCH_INDEX = 'logstash-*,logs-platform-*';
+/**
+ * Where Logsearch writes: logsearch-boshrelease's daily `logstash-*`, logsearch-for-cloudfoundry's
+ * `logs-platform-*`, and its `logs-unparsed-*`, where its filters before 2017 sent every platform line
+ * that was not a CF component's (the broker's, the cells' containers': logstash-filters default.conf.erb).
+ */
+export const LOGSEARCH_INDEX = 'logstash-*,logs-platform-*,logs-unparsed-*';
 /**
  * Seconds each attempt of an Elasticsearch request may take to connect and to answer in full, unless
  * told: with its ES_ATTEMPTS, a stalled endpoint is given up in under two minutes in all (the

@@ -236,9 +236,10 @@ export function describeSearch(r: SearchReport): string {
 export function noCandidateError(serviceName: string, r: SearchReport): StepFailed {
   const widen: string[] = [];
   if (r.window.since || r.window.until) widen.push('widen or drop --since/--until');
-  widen.push('add older rotated files (*.log.N.gz) or the folder that holds them');
+  if (r.files.length > 0 || r.esQueries.length === 0) widen.push('add older rotated files (*.log.N.gz) or the folder that holds them');
   widen.push('include the router (broker, confd) and cell (docker) logs');
   if (r.esQueries.length === 0) widen.push('search Logsearch with --es-url');
+  else widen.push('check --es-index against the indices that hold the platform logs (GET _cat/indices)');
   if (!r.notes.some((n) => n.includes('clusterdata record(s)'))) widen.push("give the broker's clusterdata bucket with --clusterdata");
   if (r.notes.some((n) => n.includes('named otherwise'))) widen.push('check the spelling of the service name');
   return new StepFailed(`no deleted instance named "${serviceName}" was found: ${describeSearch(r)}`, {

@@ -16,7 +16,7 @@ export const LOG_FLAGS = {
   'es-index': {
     type: 'string',
     describe:
-      'index pattern(s), comma-separated (default logstash-*,logs-platform-*: logsearch-boshrelease and logsearch-for-cloudfoundry)',
+      'index pattern(s), comma-separated (default logstash-*,logs-platform-*,logs-unparsed-*: logsearch-boshrelease and logsearch-for-cloudfoundry)',
   },
   'es-ca-file': { type: 'string', describe: "PEM file of the CA that signed Elasticsearch's certificate" },
 } as const satisfies Record<string, Options>;

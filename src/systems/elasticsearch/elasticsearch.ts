@@ -109,7 +109,7 @@ function esFailure(spec: EsSourceSpec, index: string, err: unknown, redactor: Re
       : err instanceof UnsupportedServer
         ? 'Search it another way: copy its syslog files to this machine and give them with --logs'
         : /index_not_found/.test(messageOf(err))
-          ? 'Logsearch writes logstash-YYYY.MM.dd (logsearch-boshrelease) and logs-platform-YYYY.MM.dd (logsearch-for-cloudfoundry): give --es-index logstash-* or logs-platform-* (GET _cat/indices lists them)'
+          ? 'Logsearch writes logstash-YYYY.MM.dd (logsearch-boshrelease), and logs-platform-YYYY.MM.dd and logs-unparsed-YYYY.MM.dd (logsearch-for-cloudfoundry): give --es-index with the ones GET _cat/indices lists'
           : 'Check --es-url, --es-index and the credentials (ES_API_KEY, or ES_USERNAME and ES_PASSWORD, in the environment; logs also takes them as --es-api-key, --es-username, --es-password)';
   return new StepFailed(redactor.redact(`Elasticsearch search of ${index} at ${spec.url} failed: ${messageOf(err)}`), {
     hint,
@@ -141,6 +141,8 @@ export function toLine(src: Record<string, unknown>): string | null {
     }
   }
   if (message === null) return null;
+  // A line forwarded over TCP keeps its RFC 6587 length in @raw (logsearch's grok allows `syslog6587_msglen`).
+  message = message.replace(/^\d{1,7} (?=<\d{1,3}>)/, '');
   const host = pick(src, HOST_FIELDS);
   const program = pick(src, PROGRAM_FIELDS);
   const sys = parseSyslog(message, new Date());

@@ -30,7 +30,7 @@ describe('sourcesFromArgs', () => {
     );
     expect(spec.es).toMatchObject({
       url: 'https://flag.example',
-      index: 'logstash-*,logs-platform-*',
+      index: 'logstash-*,logs-platform-*,logs-unparsed-*',
       caFile: '/flag.pem',
       timeoutSeconds: 90,
     });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../../src/adapters/syslog.js';
-import { findDeletedInstance } from '../../../src/logs/find.js';
+import { findDeletedInstance, noCandidateError } from '../../../src/logs/find.js';
 import { toLine } from '../../../src/systems/elasticsearch/index.js';
 import { startEsHttp } from '../../support/es-http.js';
 import { brokerRecord } from '../../support/forged-lines.js';
@@ -66,6 +66,17 @@ describe('Elasticsearch hits are judged by their own fields', () => {
     expect(toLine(doc('2017-01-10T13:00:00Z', ROUTER, 'broker.stdout.log', agreeing))).toBe(agreeing);
   });
 
+  it('reads a line forwarded over TCP, whose @raw keeps its RFC 6587 length (logsearch syslog_standard.conf)', () => {
+    const line = `<14>Jan 10 13:00:00 ${ROUTER} broker.stdout.log:  {"a":1}`;
+    const raw = {
+      '@timestamp': '2017-01-10T13:00:00Z',
+      '@raw': `${Buffer.byteLength(line)} ${line}`,
+      syslog_program: 'broker.stdout.log',
+      syslog_hostname: ROUTER,
+    };
+    expect(parseSyslog(toLine(raw)!, new Date())).toMatchObject({ host: ROUTER, tag: 'broker.stdout.log', payload: '{"a":1}' });
+  });
+
   it('a forged broker syslog line from a tenant container does not rank the victim', async () => {
     const es = await startEsHttp({ index: 'logs-platform-1', documents: () => [...HONEST, FORGED].map((src) => ({ _source: src })) });
     const r = await findDeletedInstance({
@@ -77,5 +88,21 @@ describe('Elasticsearch hits are judged by their own fields', () => {
     expect(r.candidates[0]!.archivePrefix).toBe(`s3://our-postgresql-backups/backups/${MINE}/wal/`);
     // Under its container's program, the line is tenant text: its payload is no broker record.
     expect(r.searched.matchedLines).toBe(HONEST.length + 1);
+  });
+
+  it('a search that finds nothing asks for the index, where a file search asks for older files', async () => {
+    const es = await startEsHttp({ index: 'logs-platform-1', documents: () => HONEST.map((src) => ({ _source: src })) });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ es: { url: es.url, redactor: new Redactor() } }),
+      serviceName: 'no-such-db',
+    }).finally(() => es.stop());
+    expect(r.candidates).toEqual([]);
+    const err = noCandidateError('no-such-db', r.searched);
+    expect(err.message).toMatch(
+      /^no deleted instance named "no-such-db" was found: searched Elasticsearch index logstash-\*,logs-platform-\*,logs-unparsed-\*/,
+    );
+    expect(err.hint).toMatch(/check --es-index against the indices that hold the platform logs \(GET _cat\/indices\)/);
+    expect(err.hint).not.toMatch(/rotated files/);
   });
 });

@@ -98,7 +98,7 @@ describe('the log search on each release', () => {
       const reads = Math.ceil(fetched / PAGE_SIZE) - 1;
       expect(calls(es)).toEqual([
         'GET /',
-        'POST /logstash-*,logs-platform-*/_search',
+        'POST /logstash-*,logs-platform-*,logs-unparsed-*/_search',
         ...Array<string>(reads).fill('POST /_search/scroll'),
         'DELETE /_search/scroll',
       ]);
@@ -179,7 +179,7 @@ describe("each release's errors, in our words", () => {
     const es = await serve(flavour('6.8'), { apiKey: key });
     const err = await search(es, { apiKey: wrong }).catch((e: unknown) => e);
     expect((err as Error).message).toBe(
-      `Elasticsearch search of logstash-*,logs-platform-* at ${es.url} failed: HTTP 401: security_exception: unable to authenticate with provided credentials for REST request [/]`,
+      `Elasticsearch search of logstash-*,logs-platform-*,logs-unparsed-* at ${es.url} failed: HTTP 401: security_exception: unable to authenticate with provided credentials for REST request [/]`,
     );
     expect((err as StepFailed).hint).toMatch(/credentials/);
     expect(JSON.stringify(err)).not.toContain(wrong);
@@ -189,7 +189,7 @@ describe("each release's errors, in our words", () => {
     const es = await serve(flavour('1.7'));
     const err = await search(es).catch((e: unknown) => e);
     expect((err as Error).message).toBe(
-      `Elasticsearch search of logstash-*,logs-platform-* at ${es.url} failed: Elasticsearch 1.7.5 is older than 2.0, the oldest this search supports (1.x has no bool filter clause, _doc sort or JSON scroll bodies)`,
+      `Elasticsearch search of logstash-*,logs-platform-*,logs-unparsed-* at ${es.url} failed: Elasticsearch 1.7.5 is older than 2.0, the oldest this search supports (1.x has no bool filter clause, _doc sort or JSON scroll bodies)`,
     );
     expect((err as StepFailed).hint).toMatch(/--logs/);
     expect(calls(es)).toEqual(['GET /']);
@@ -212,7 +212,7 @@ describe('an answer that is not the whole of the search', () => {
       ).catch((e: unknown) => e);
       expect(lines).toEqual([]);
       expect((err as Error).message).toBe(
-        `Elasticsearch search of logstash-*,logs-platform-* at ${es.url} failed: 1 of 5 shards failed, so their documents are missing from the answer: logstash-2017.01.10 shard 0: es_rejected_execution_exception: rejected execution of org.elasticsearch.common.util.concurrent.TimedRunnable on QueueResizingEsThreadPoolExecutor[name = logsearch-es-data-2/search, queue capacity = 1000]`,
+        `Elasticsearch search of logstash-*,logs-platform-*,logs-unparsed-* at ${es.url} failed: 1 of 5 shards failed, so their documents are missing from the answer: logstash-2017.01.10 shard 0: es_rejected_execution_exception: rejected execution of org.elasticsearch.common.util.concurrent.TimedRunnable on QueueResizingEsThreadPoolExecutor[name = logsearch-es-data-2/search, queue capacity = 1000]`,
       );
       expect((err as StepFailed).hint).toMatch(/nothing was ranked on a partial answer/);
       expect(es.openScrolls()).toEqual([]);
@@ -223,7 +223,7 @@ describe('an answer that is not the whole of the search', () => {
     const es = await serve(flavour('7.10'), { timedOut: true });
     const err = await search(es).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(
-      /failed: the search timed out on the server: the hits it answered are only part of those in logstash-\*,logs-platform-\*$/,
+      /failed: the search timed out on the server: the hits it answered are only part of those in logstash-\*,logs-platform-\*,logs-unparsed-\*$/,
     );
     expect((err as StepFailed).hint).toMatch(/--since\/--until/);
     expect(es.openScrolls()).toEqual([]);

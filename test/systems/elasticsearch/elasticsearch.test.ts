@@ -92,7 +92,7 @@ describe('Elasticsearch source', () => {
     expect(r.candidates[0]!.archivePrefix).toBe(want.archivePrefix);
     expect(r.candidates[0]!.evidence[0]!.source).toMatch(/^es:logstash-2017\.01\.05\/\d+$/);
 
-    expect(requests.map((q) => q.path).slice(0, 2)).toEqual(['/', '/logstash-*,logs-platform-*/_search']);
+    expect(requests.map((q) => q.path).slice(0, 2)).toEqual(['/', '/logstash-*,logs-platform-*,logs-unparsed-*/_search']);
     const search = requests[1]!.body as SearchBody;
     const fetched = requests.reduce((n, q) => n + (q.hits ?? 0), 0);
     expect(fetched).toBeGreaterThan(PAGE_SIZE);
