@@ -56,6 +56,17 @@ export const RFC3164_FIELDS = String.raw`([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d
 /** The RFC 3164 prefix, up to the payload (which is the rest of the line): `[<PRI>]` and the fields, then `: `. */
 const RFC3164 = new RegExp(String.raw`^(?:<\d{1,3}>)?${RFC3164_FIELDS}: ?`);
 
+/**
+ * A tag rsyslog cut: its default forwarding templates write `%syslogtag:1:32%`, so a tag of more
+ * than 32 characters (a container's `docker/cf-<uuid>:` is 47) loses its end and its colon.
+ */
+const CUT_TAG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ ([^\s:[]{32})(?: |$)/;
+
+/** The tag of a line whose tag rsyslog cut to 32 characters, or null. */
+export function cutTagOf(line: string): string | null {
+  return CUT_TAG.exec(line)?.[1] ?? null;
+}
+
 /** `[<PRI>]` RFC 3339 time, then RFC 3164's `HOST TAG[[pid]]: `, up to the payload. */
 const RFC3339 = /^(?:<\d{1,3}>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|z|[+-]\d\d:\d\d)) (\S+) ([^\s:[]+)(?:\[\d+\])?: ?/;
 

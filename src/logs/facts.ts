@@ -10,7 +10,7 @@ import type { FileHit } from '../core/log-source.js';
 import { type LogEvent } from '../adapters/log-events.js';
 import { parsePayload } from '../adapters/log-payload.js';
 import { tenantTimeStands } from '../adapters/wale-syslog-line.js';
-import { clockOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
+import { clockOf, cutTagOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';
 import { maskSecretFields } from '../core/redact.js';
 import { EventFacts } from './event-facts.js';
@@ -49,7 +49,7 @@ export class FactCollector extends EventFacts {
     const payload = sys ? sys.payload : hit.line;
     const event = parsePayload(payload);
     if (!event) {
-      if (!sys) reportProblem(this.report, 'unparsedLine', where(hit), 'neither syslog nor a known payload');
+      if (!sys) reportProblem(this.report, 'unparsedLine', where(hit), unparsedWhy(hit.line));
       return;
     }
     const writer = sys ? this.writerOf(sys) : writerOfFile(hit.source);
@@ -289,6 +289,13 @@ interface Judged {
   yearNote: string;
   inWindow: boolean;
   writer: Writer;
+}
+
+/** Why a line is neither syslog nor a payload the finder knows. */
+function unparsedWhy(line: string): string {
+  const tag = cutTagOf(line);
+  if (tag === null) return 'neither syslog nor a known payload';
+  return `its syslog tag "${tag}" looks cut to 32 characters (rsyslog's default forwarding templates write %syslogtag:1:32%), so who wrote it cannot be told: forward with a template that keeps the whole tag (RSYSLOG_SyslogProtocol23Format), or read the cell's own /var/log/syslog`;
 }
 
 /** Where a line is, for the report of what was skipped. */

@@ -397,3 +397,22 @@ describe('--since and the names logged at provisioning', () => {
     expect(all.searched.notes.join('\n')).not.toContain('widen --since');
   });
 });
+
+describe('a cell whose syslog rsyslog forwarded with its default template', () => {
+  it('names the tag cut to 32 characters, and what to do, for each container line it could not read', async () => {
+    // RSYSLOG_TraditionalForwardFormat: `%syslogtag:1:32%`, so `docker/cf-<uuid>:` loses its end and its colon.
+    const cut = upload('Jan 10 11:50:00', NAMED_GUID).replace(/docker\/cf-[0-9a-f-]+:/, (tag) => tag.slice(0, 32));
+    const dir = await logFolder({ syslog: { lines: [NAMED_PROVISIONED, cut, NAMED_DELETED], mtime: '2017-01-11T00:00:00Z' } });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ paths: [dir] }),
+      serviceName: 'important-db',
+    });
+    expect(r.candidates[0]!.archivePrefix).toBeNull();
+    expect(r.searched.problems).toEqual([
+      expect.stringMatching(
+        /^unparsedLine: .*syslog:2: its syslog tag "docker\/cf-c8ce128e-7b4c-4fe7-a53" looks cut to 32 characters \(rsyslog's default forwarding templates write %syslogtag:1:32%\), so who wrote it cannot be told: forward with a template that keeps the whole tag/,
+      ),
+    ]);
+  });
+});
