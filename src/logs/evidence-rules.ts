@@ -23,7 +23,8 @@ import { basename } from 'node:path';
 import { isGuid } from '../core/guid.js';
 import type { LogEvent } from '../adapters/log-events.js';
 
-type WriterKind = 'broker' | 'confd' | 'ccb' | 'container' | 'other';
+/** `cut`: a container's tag rsyslog cut to 32 characters (`%syslogtag:1:32%`), whose node cannot be told. */
+type WriterKind = 'broker' | 'confd' | 'ccb' | 'container' | 'cut' | 'other';
 
 /** Who wrote a line, as its syslog host and tag say. */
 export interface Writer {
@@ -47,6 +48,8 @@ export function writerOf(host: string, tag: string): Writer {
   const name = tag.startsWith('docker/') ? tag.slice('docker/'.length) : tag;
   if (name.startsWith('cf-') && isGuid(name.slice(3)))
     return { kind: 'container', node: name.slice(3), name: `container ${name}`, cellHost };
+  if (tag.length === 32 && /^docker\/cf-[0-9a-f-]+$/.test(tag))
+    return { kind: 'cut', node: null, name: `tag ${tag} on host ${host}`, cellHost };
   const kind: WriterKind = BROKER_TAGS.has(tag) ? 'broker' : CONFD_TAGS.has(tag) ? 'confd' : tag === CCB_TAG ? 'ccb' : 'other';
   return { kind, node: null, name: `tag ${tag} on host ${host}`, cellHost };
 }

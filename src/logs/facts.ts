@@ -54,7 +54,7 @@ export class FactCollector extends EventFacts {
     }
     const writer = sys ? this.writerOf(sys) : writerOfFile(hit.source);
     if (!mayWrite(event, writer)) {
-      this.ignored.add(event, writer, hit.stands);
+      this.ignored.add(event, writer, hit.stands, writer.kind === 'cut' ? 'cut' : 'source');
       return;
     }
     let own = ownTime(event);

@@ -18,11 +18,13 @@ const SHAPE_OF: Record<LogEvent['kind'], string> = {
 };
 
 /**
- * Why lines were not evidence: their writer never writes that shape (`source`), or a container wrote
- * lines about an instance that nothing searched ties its node to (`unproven`).
+ * Why lines were not evidence: their writer never writes that shape (`source`), its tag was cut so its
+ * container cannot be told (`cut`), or a container wrote lines about an instance that nothing searched
+ * ties its node to (`unproven`).
  */
 const WHY = {
   source: "that source does not write such lines (a tenant's database can log any text)",
+  cut: "the tag was cut to 32 characters (rsyslog's default forwarding templates write %syslogtag:1:32%), so the container that wrote them cannot be told: forward with a template that keeps the whole tag (RSYSLOG_SyslogProtocol23Format), or read the cell's own /var/log/syslog",
   unproven:
     "nothing in the logs searched ties that container's node to the instance they name (a broker or cf-containers-broker record of the node, or its scope prefix), and a tenant's database can log any text: add the broker's logs of the node's creation",
 } as const;

@@ -90,6 +90,27 @@ describe('Elasticsearch hits are judged by their own fields', () => {
     expect(r.searched.matchedLines).toBe(HONEST.length + 1);
   });
 
+  it('says which container lines it could not tell the writer of, their tag cut to 32 characters by rsyslog', async () => {
+    const line = HONEST.find((d) => String(d.syslog_program).startsWith('docker/cf-'))!;
+    const cut = { ...line, syslog_program: String(line.syslog_program).slice(0, 32) };
+    const es = await startEsHttp({
+      index: 'logs-platform-1',
+      documents: () => [...HONEST.filter((d) => d !== line), cut].map((src) => ({ _source: src })),
+    });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ es: { url: es.url, redactor: new Redactor() } }),
+      serviceName: 'orders-db',
+    }).finally(() => es.stop());
+    expect(r.searched.warnings).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^1 [a-z-]+-shaped line\\(s\\) written by tag ${cut.syslog_program} on host \\S+ ignored: the tag was cut to 32 characters \\(rsyslog's default forwarding templates`,
+        ),
+      ),
+    );
+  });
+
   it('a search that finds nothing asks for the index, where a file search asks for older files', async () => {
     const es = await startEsHttp({ index: 'logs-platform-1', documents: () => HONEST.map((src) => ({ _source: src })) });
     const r = await findDeletedInstance({
