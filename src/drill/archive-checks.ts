@@ -7,7 +7,7 @@ import type { Redactor } from '../core/redact.js';
 import { formatDuration } from '../core/duration.js';
 import type { ObjectStore } from '../core/seams.js';
 import { inspectArchive } from '../archive/inspect.js';
-import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
+import { missingOf, type ArchiveReport, type BaseBackupInfo } from '../wale/report.js';
 import { type ArchiveAccess, backupFinishedAt, type FinishedAt } from './backup-age.js';
 import { DrillFailed } from './exit-codes.js';
 import { lostRange } from './replay.js';
@@ -35,9 +35,9 @@ export async function checkRestorable(
   if (report.lost && requireComplete) {
     throw new DrillFailed(
       'not-restorable',
-      `${archive} is not restorable up to its newest WAL: WAL ${lostRange(report.lost)} cannot be replayed (${report.lost.missing ?? report.lost.from} is missing), so what was written after ${report.restorableTo} would be lost`,
+      `${archive} is not restorable up to its newest WAL: WAL ${lostRange(report.lost)} cannot be replayed (${missingOf(report.lost)} is missing), so what was written after ${report.restorableTo} would be lost`,
       {
-        hint: `Look for ${report.lost.missing ?? report.lost.from} in another copy of the archive before relying on it; a restore now stops at ${report.restorableTo}.`,
+        hint: `Look for ${missingOf(report.lost)} in another copy of the archive before relying on it; a restore now stops at ${report.restorableTo}.`,
         lost: report.lost,
       },
     );

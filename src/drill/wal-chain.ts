@@ -1,5 +1,5 @@
 /** An archive's WAL chain in a line: how far replay from LATEST reaches, and what breaks it. */
-import type { ArchiveReport, LostWal, WalGap } from '../wale/report.js';
+import { missingOf, type ArchiveReport, type LostWal, type WalGap } from '../wale/report.js';
 import { lostRange } from './replay.js';
 
 export interface WalChain {
@@ -37,6 +37,6 @@ function summary(r: ArchiveReport): string {
   const missing = gap ? `${gap.from === gap.to ? gap.from : `${gap.from} .. ${gap.to}`} missing` : null;
   if (!r.restorable) return `broken${missing ? `: ${missing}` : ''}; no restore from LATEST reaches consistency`;
   if (r.lost)
-    return `broken after ${r.restorableTo ?? 'LATEST'}: ${missing ?? `${r.lost.missing ?? r.lost.from} missing`}, ${lostRange(r.lost)} unreachable`;
+    return `broken after ${r.restorableTo ?? 'LATEST'}: ${missing ?? `${missingOf(r.lost)} missing`}, ${lostRange(r.lost)} unreachable`;
   return `${r.complete ? 'complete' : 'restorable'}: ${r.walSegments} segment(s), to ${r.restorableTo ?? r.lastSegment}`;
 }

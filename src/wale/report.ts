@@ -41,6 +41,11 @@ export interface LostWal {
   missing?: string;
 }
 
+/** What replay lacks to go on: `missing` when inspect knew it, else the first segment it did not reach. */
+export function missingOf(l: LostWal): string {
+  return l.missing ?? l.from;
+}
+
 /** What one base backup reaches (`archive inspect --window`): its WAL from its start to the archive's end, checked as LATEST's is. */
 export interface BackupWindow {
   backup: string;

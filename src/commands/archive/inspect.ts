@@ -8,7 +8,7 @@
  */
 import type { Argv } from 'yargs';
 import { secrets } from '../../core/invocation.js';
-import type { ArchiveReport } from '../../wale/report.js';
+import { missingOf, type ArchiveReport } from '../../wale/report.js';
 import type { BackupReach } from '../../drill/archive-window.js';
 import { EXAMPLE_ARCHIVES } from './examples.js';
 import type { ArgsOf } from '../lazy-command.js';
@@ -84,7 +84,7 @@ function renderWindows(reach: BackupReach[]): string {
       );
       for (const g of r.gaps)
         out.push(`    hole: WAL ${g.from === g.to ? g.from : `${g.from} .. ${g.to}`} (${g.count} segment(s)) missing`);
-      if (r.lost) out.push(`    replay cannot reach WAL ${r.lost.from} .. ${r.lost.to} (${r.lost.missing ?? r.lost.from} is missing)`);
+      if (r.lost) out.push(`    replay cannot reach WAL ${r.lost.from} .. ${r.lost.to} (${missingOf(r.lost)} is missing)`);
       for (const p of r.problems) out.push(`    problem: ${p}`);
     }
   }
