@@ -62,6 +62,11 @@ const RFC3164 = new RegExp(String.raw`^(?:<\d{1,3}>)?${RFC3164_FIELDS}: ?`);
  */
 const CUT_TAG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ ([^\s:[]{32})(?: |$)/;
 
+/** Why a tag is cut, and what to do about its lines: said wherever such lines are set aside. */
+export const CUT_TAG_CAUSE = "rsyslog's default forwarding templates write %syslogtag:1:32%";
+export const CUT_TAG_ADVICE =
+  "forward with a template that keeps the whole tag (RSYSLOG_SyslogProtocol23Format), or read the cell's own /var/log/syslog";
+
 /** The tag of a line whose tag rsyslog cut to 32 characters, or null. */
 export function cutTagOf(line: string): string | null {
   return CUT_TAG.exec(line)?.[1] ?? null;

@@ -16,7 +16,7 @@ import { parseSentinel, type Sentinel } from '../wale/sentinel.js';
 import { compareSegments, parseSegment } from '../wale/segments.js';
 import { parsePgVersion } from '../wale/version.js';
 import { majorOfPageMagic } from '../wale/page-magic.js';
-import { LONG_HEADER_BYTES, readLongPageHeader } from '../wale/partial-segment.js';
+import { readLongPageHeader } from '../wale/partial-segment.js';
 import { archiveFingerprint } from './fingerprint.js';
 import { layoutFindings, sortKeys, type Findings, type SortedKeys } from './inspect-layout.js';
 import { backupWindows, replayFromLatest, type Replay } from './inspect-replay.js';
@@ -147,7 +147,7 @@ async function readPgVersion(
   const first = latest ? segments.get(latest.startSegment) : undefined;
   if (!first) return null;
   const r = await readText(first.key);
-  const header = 'body' in r ? readLongPageHeader(r.body.subarray(0, LONG_HEADER_BYTES)) : null;
+  const header = 'body' in r ? readLongPageHeader(r.body) : null;
   const version = header && 'magic' in header ? majorOfPageMagic(header.magic) : null;
   if (version)
     found.warnings.push(

@@ -10,7 +10,17 @@ import type { FileHit } from '../core/log-source.js';
 import { type LogEvent } from '../adapters/log-events.js';
 import { parsePayload } from '../adapters/log-payload.js';
 import { tenantTimeStands } from '../adapters/wale-syslog-line.js';
-import { clockOf, cutTagOf, parseSyslog, readWithClock, zoneName, type SyslogClock, type SyslogLine } from '../adapters/syslog.js';
+import {
+  clockOf,
+  CUT_TAG_ADVICE,
+  CUT_TAG_CAUSE,
+  cutTagOf,
+  parseSyslog,
+  readWithClock,
+  zoneName,
+  type SyslogClock,
+  type SyslogLine,
+} from '../adapters/syslog.js';
 import { reportProblem, type SearchReport } from '../core/log-source.js';
 import { maskSecretFields } from '../core/redact.js';
 import { EventFacts } from './event-facts.js';
@@ -295,7 +305,7 @@ interface Judged {
 function unparsedWhy(line: string): string {
   const tag = cutTagOf(line);
   if (tag === null) return 'neither syslog nor a known payload';
-  return `its syslog tag "${tag}" looks cut to 32 characters (rsyslog's default forwarding templates write %syslogtag:1:32%), so who wrote it cannot be told: forward with a template that keeps the whole tag (RSYSLOG_SyslogProtocol23Format), or read the cell's own /var/log/syslog`;
+  return `its syslog tag "${tag}" looks cut to 32 characters (${CUT_TAG_CAUSE}), so who wrote it cannot be told: ${CUT_TAG_ADVICE}`;
 }
 
 /** Where a line is, for the report of what was skipped. */

@@ -4,6 +4,7 @@
  */
 import type { LogEvent } from '../adapters/log-events.js';
 import type { Writer } from './evidence-rules.js';
+import { CUT_TAG_ADVICE, CUT_TAG_CAUSE } from '../adapters/syslog.js';
 
 /** The shape a line claims, for the warning. */
 const SHAPE_OF: Record<LogEvent['kind'], string> = {
@@ -24,7 +25,7 @@ const SHAPE_OF: Record<LogEvent['kind'], string> = {
  */
 const WHY = {
   source: "that source does not write such lines (a tenant's database can log any text)",
-  cut: "the tag was cut to 32 characters (rsyslog's default forwarding templates write %syslogtag:1:32%), so the container that wrote them cannot be told: forward with a template that keeps the whole tag (RSYSLOG_SyslogProtocol23Format), or read the cell's own /var/log/syslog",
+  cut: `the tag was cut to 32 characters (${CUT_TAG_CAUSE}), so the container that wrote them cannot be told: ${CUT_TAG_ADVICE}`,
   unproven:
     "nothing in the logs searched ties that container's node to the instance they name (a broker or cf-containers-broker record of the node, or its scope prefix), and a tenant's database can log any text: add the broker's logs of the node's creation",
 } as const;
