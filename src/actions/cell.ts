@@ -12,7 +12,7 @@ import { failpoint } from '../core/failpoints.js';
 import { describeLogin, loginChain } from '../adapters/postgres.js';
 import { reconcilePasswords, psqlAs } from '../adapters/psql.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
-import { containerArchiveUrl } from './support/served.js';
+import { archivedSysid, containerArchiveUrl, sysidUrl } from './support/served.js';
 import {
   bringContainerTo,
   cellDocker,
@@ -96,22 +96,41 @@ const stop = defineAction({
   },
 });
 
+/**
+ * `/initialize` is set to the system identifier of the archive now at the container's prefix, not
+ * deleted as the runbook does: a Dingo image's restore_leader_if_missing.sh re-seeds it from
+ * sysids/sysid only when it is missing, and not every version does (dingotiles/dingo-postgresql-release
+ * images/postgresql95-patroni/scripts/postgres/restore_leader_if_missing.sh: b05d1c1 re-seeds,
+ * 1d353d3 only says "preparing patroni to restore…"). With no `/initialize`, no leader and an empty
+ * /data, Patroni makes a new empty cluster (ha.py `bootstrap`), which archives over the copy; with it
+ * set and no leader, it restores from wal-e ("trying to bootstrap (without leader)").
+ */
 const resetEtcd = defineAction({
   name: 'etcd.reset-keys',
-  summary: "Delete the instance's /initialize and /optime/leader keys so Patroni accepts the restored system identifier",
+  summary:
+    "Set the instance's /initialize to the restored archive's system identifier and delete /optime/leader, so Patroni restores that database",
   effect: 'destructive',
   params: {
     ...newCluster,
+    archiveUrl: required('string', "the container's own prefix, which now holds the old archive (its sysids/sysid)"),
   },
-  outputs: { deleted: output('string[]', 'keys deleted') },
+  outputs: {
+    initialize: output('string', 'the system identifier /initialize now holds'),
+    deleted: output('string[]', 'keys deleted'),
+  },
   async evidence(ctx, p) {
     const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
     const facts: Record<string, string> = {};
-    for (const k of keys(p)) {
+    const sysid = await archivedSysid(ctx, p.archiveUrl, NO_SYSID);
+    facts['/initialize to hold'] = `${sysid} (${sysidUrl(p.archiveUrl)})`;
+    for (const [k, done] of [
+      [initializeKey(p), sysid],
+      [optimeKey(p), null],
+    ] as const) {
       const value = await etcd.get(k);
-      // Only a present key is a fact to re-check: an interrupted attempt may already have deleted it.
-      if (value === null) ctx.note(`etcd ${k} is absent: nothing to delete`);
-      else facts[k] = value;
+      // Only a key not yet as the step leaves it is a fact to re-check: an interrupted attempt may already have set it.
+      if (value === done) ctx.note(`etcd ${k} ${value === null ? 'is absent' : 'holds it already'}`);
+      else facts[k] = value ?? '(absent)';
     }
     facts.container = `${p.container} is ${await containerState(ctx, p.cellIp, p.container)}`;
     return facts;
@@ -122,22 +141,21 @@ const resetEtcd = defineAction({
         hint: 'stop the container, then resume',
       });
     }
+    const sysid = await archivedSysid(ctx, p.archiveUrl, NO_SYSID);
     const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
-    const deleted: string[] = [];
-    for (const k of keys(p)) {
-      const r = await etcd.delete(k);
-      ctx.note(`etcd DELETE ${k}: ${r}`);
-      if (r === 'deleted') deleted.push(k);
-    }
-    return { deleted };
+    await etcd.set(initializeKey(p), sysid);
+    ctx.note(`etcd PUT ${initializeKey(p)} = ${sysid}`);
+    const r = await etcd.delete(optimeKey(p));
+    ctx.note(`etcd DELETE ${optimeKey(p)}: ${r}`);
+    return { initialize: sysid, deleted: r === 'deleted' ? [optimeKey(p)] : [] };
   },
   safeToRepeat:
-    'deleting a key that is already gone is harmless, and the container cannot re-create the keys while it is stopped (the step refuses to run while it runs)',
+    'setting /initialize to the value it holds and deleting a key that is already gone are harmless, and the container cannot re-create the keys while it is stopped (the step refuses to run while it runs)',
 });
 
-function keys(p: { instanceGuid: string }): string[] {
-  return [`/service/${p.instanceGuid}/initialize`, `/service/${p.instanceGuid}/optime/leader`];
-}
+const NO_SYSID = "/initialize cannot be set to the restored database's system identifier";
+const initializeKey = (p: { instanceGuid: string }): string => `/service/${p.instanceGuid}/initialize`;
+const optimeKey = (p: { instanceGuid: string }): string => `/service/${p.instanceGuid}/optime/leader`;
 
 const moveDataAside = defineAction({
   name: 'cell.move-data-aside',

@@ -156,7 +156,7 @@ async function stoppedError(docker: CellDocker, name: string, detail: string): P
   const mismatch = /system ID mismatch/.test(tail);
   return new StepFailed(`container ${name} is not running: ${detail}${tail ? `\nlast log lines:\n${tail}` : ''}`, {
     hint: mismatch
-      ? "etcd still holds another database's system ID: delete /service/<new guid>/initialize (and optime/leader), empty the data folder again, and start the container"
+      ? "etcd holds another database's system ID: set /service/<new guid>/initialize to the archive's (its sysids/sysid), delete optime/leader, empty the data folder again, and start the container"
       : `read \`${quote(['docker', 'logs', name])}\` to see why it stopped`,
   });
 }

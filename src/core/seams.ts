@@ -182,6 +182,8 @@ export interface EtcdKeys {
    * "changed" when it holds another.
    */
   delete(key: string, opts?: { prevValue?: string }): Promise<'deleted' | 'absent' | 'changed'>;
+  /** Set a key to a value, without a TTL (etcd v2's PUT): as Patroni's own `initialize` key is kept. */
+  set(key: string, value: string): Promise<void>;
   /**
    * The keys directly under a directory (Patroni's `/service/<scope>/members`), each full key with its
    * value; null when the directory does not exist. A child that is itself a directory is refused.

@@ -11,10 +11,14 @@
  *   bootstraps a NEW empty cluster (ha.py `bootstrap`: initdb and start within the cycle, then only
  *   "initialized a new cluster", PostgreSQL already serving), whose sysid and base backup then go
  *   to its wal-e prefix, where the old archive was copied.
- * - With no leader, an empty /data and backups in its prefix it re-seeds `/initialize` from
- *   sysids/sysid and restores LATEST ("trying to bootstrap (without leader)"); when `/initialize`
- *   holds another system identifier, Patroni fetches the backup, then exits ("system ID mismatch"),
- *   and the restart policy (`always`) starts it again and again: a crash loop.
+ * - With no leader, an empty /data, backups in its prefix and `/initialize` set, it restores LATEST
+ *   ("trying to bootstrap (without leader)"); when `/initialize` holds another system identifier,
+ *   Patroni fetches the backup, then exits ("system ID mismatch"), and the restart policy (`always`)
+ *   starts it again and again: a crash loop. Without `/initialize` the script says it prepares the
+ *   restore and writes nothing, as dingo-postgresql-release's 1d353d3 does
+ *   (images/postgresql95-patroni/scripts/postgres/restore_leader_if_missing.sh; b05d1c1 re-seeds
+ *   it from sysids/sysid, a kinder image the simulation does not take): Patroni finds the cluster
+ *   uninitialized and bootstraps a new empty one.
  * - Killed, it leaves its leader and member keys to their TTL: 30 s after the last refresh, which it
  *   made every 10 s since it started (run.sh's ttl and loop_wait).
  */
@@ -90,11 +94,9 @@ export function restoreOnStart(world: SimWorld, cellIp: string, c: SimContainer)
     bootstrapNewCluster(world, n, c);
     return;
   }
-  if (!(`/service/${n.scope}/initialize` in world.state.etcd)) {
-    n.say(restoreLeaderSays(n.tag, PREPARING_RESTORE));
-    setKey(world, `/service/${n.scope}/initialize`, archived);
-  }
-  bootstrapWithoutLeader(world, n, c, archived);
+  n.say(restoreLeaderSays(n.tag, PREPARING_RESTORE));
+  if (!(`/service/${n.scope}/initialize` in world.state.etcd)) bootstrapNewCluster(world, n, c);
+  else bootstrapWithoutLeader(world, n, c, archived);
 }
 
 /** `trying to bootstrap (without leader)`: wal-e fetches LATEST; then the node restores, or exits on a sysid etcd does not hold. */

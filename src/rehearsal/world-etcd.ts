@@ -82,6 +82,12 @@ export function worldEtcd(world: SimWorld, hostPort: string, hooks: { changed():
           );
         return Object.fromEntries(keys.map((k) => [k, world.state.etcd[k]!]));
       }),
+    set: (key, value) =>
+      look(() => {
+        // A key set again to the value it holds is no change of the world's (a step run again on resume).
+        if (world.state.etcd[key] !== value) world.record('etcd', `set ${key} = ${value}`);
+        setKey(world, key, value);
+      }),
     delete: (key, opts = {}) =>
       look(() => {
         const value = world.state.etcd[key];

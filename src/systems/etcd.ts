@@ -1,7 +1,9 @@
 /**
- * etcd's v2 keys API (what Patroni v0.90 in Dingo's containers uses): GET and DELETE
+ * etcd's v2 keys API (what Patroni v0.90 in Dingo's containers uses): GET, PUT and DELETE
  * /v2/keys/<key>, DELETE with `?prevValue=` (compare-and-delete, as Patroni's own
- * `delete_leader` does: patroni/etcd.py). A GET of a key with a TTL answers its `ttl` (seconds
+ * `delete_leader` does: patroni/etcd.py). A PUT carries its value in the query (`?value=`), which
+ * etcd reads as it reads a form body (v2http client.go parseKeyRequest: ParseForm, FormValue), so
+ * a request is whole at its headers. A GET of a key with a TTL answers its `ttl` (seconds
  * left) and `expiration`. It runs over plain HTTP to a base URL, or over any stream a factory
  * opens, such as an SSH port forward from the cell (no curl on the cell). An answer that is not
  * etcd v2's shape stops the step with the answer shown, escaped: nothing is decided on it.
@@ -150,7 +152,14 @@ export class EtcdV2Keys implements EtcdKeys {
     return 'deleted';
   }
 
-  private call(method: 'GET' | 'DELETE', key: string, query = ''): Promise<EtcdResponse> {
+  async set(key: string, value: string): Promise<void> {
+    const res = await this.call('PUT', key, `?${new URLSearchParams({ value }).toString()}`);
+    // 201 when the key was made, 200 when it held a value before.
+    if (res.status !== 200 && res.status !== 201) throw this.failure('PUT', key, res);
+    if (!res.json || res.body.action !== 'set' || res.body.node?.value !== value) throw this.unexpected('PUT', key, res);
+  }
+
+  private call(method: 'GET' | 'PUT' | 'DELETE', key: string, query = ''): Promise<EtcdResponse> {
     return this.send(method, `/v2/keys${canonical(key)}${query}`);
   }
 

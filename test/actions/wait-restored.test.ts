@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { logLine } from '../../src/rehearsal/cell-world.js';
 import { withoutKeys } from '../../src/rehearsal/json-state.js';
 import { setKey } from '../../src/rehearsal/world-etcd.js';
+import { archivedSysid } from '../../src/rehearsal/memory-store.js';
 import type { RestoringPg } from '../../src/rehearsal/restore-replay.js';
 import { StepFailed } from '../../src/core/errors.js';
 import {
@@ -44,8 +45,10 @@ async function swapped(opts: { clearKeys?: boolean; resetEtcd?: boolean; copy?: 
       .map(([k, o]) => [NEW + k.slice(OLD.length), o]),
   );
   w.world.state.s3[BUCKET] = opts.copy === false ? kept : { ...kept, ...copied };
-  if (opts.resetEtcd !== false)
-    w.world.state.etcd = withoutKeys(w.world.state.etcd, [`/service/${NEW_GUID}/initialize`, `/service/${NEW_GUID}/optime/leader`]);
+  if (opts.resetEtcd !== false) {
+    w.world.state.etcd = withoutKeys(w.world.state.etcd, [`/service/${NEW_GUID}/optime/leader`]);
+    w.world.state.etcd[`/service/${NEW_GUID}/initialize`] = archivedSysid(w.world.state.s3[BUCKET], NEW) ?? '';
+  }
   w.world.state.cells[CELL]!.files[w.container().mounts[0]!.Source] = [];
   if (opts.clearKeys === false) await w.docker('start', CONTAINER);
   else await w.action('cell.start-container').run(w.ctx, START_PARAMS, {});
@@ -176,7 +179,7 @@ describe('a container that will never restore stops the wait at once', () => {
     const w = await swapped({ resetEtcd: false });
     const err = await failure(wait(w));
     expect(err.message).toMatch(/refuses the restored database: system ID mismatch, node \S+ belongs to a different cluster: \d+ != \d+/);
-    expect(err.hint).toContain('delete /service/<new guid>/initialize');
+    expect(err.hint).toContain("set /service/<new guid>/initialize to the archive's (its sysids/sysid)");
   });
 
   it('a crash loop, seen in RestartCount when its lines cannot be read (log driver syslog)', async () => {

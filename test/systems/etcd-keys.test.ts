@@ -43,6 +43,14 @@ describe.skipIf(!etcdAvailable)('etcd v2 keys on a real etcd', () => {
     expect(await keys.delete('/service/g2/leader', { prevValue: 'node-b' })).toBe('absent');
   });
 
+  it('sets a key made anew and one that held another value, each then read back without a TTL', async () => {
+    await keys.set('/service/g4/initialize', '6262209914512345093');
+    expect(await keys.read('/service/g4/initialize')).toEqual({ value: '6262209914512345093' });
+    await etcd.put('/service/g4/optime/leader', '1', 30);
+    await keys.set('/service/g4/optime/leader', '6263019934712345126');
+    expect(await keys.read('/service/g4/optime/leader')).toEqual({ value: '6263019934712345126' });
+  });
+
   it('finds a key gone once etcd dropped it at the end of its TTL', async () => {
     await etcd.put('/service/g3/members/node-c', '{"role":"master"}', 1);
     expect(await keys.get('/service/g3/members/node-c')).not.toBeNull();

@@ -128,7 +128,7 @@ export class RestoreWatch {
       case 'sysid-mismatch':
         throw this.stop(
           `${this.container}'s Patroni refuses the restored database: ${signal.text}`,
-          `etcd's /initialize still holds another database's system identifier. Stop the container (${this.cmd('stop')}), delete /service/<new guid>/initialize and /optime/leader, move its /data aside again, start it, then resume`,
+          `etcd's /initialize holds another database's system identifier. Stop the container (${this.cmd('stop')}), set /service/<new guid>/initialize to the archive's (its sysids/sysid) and delete /optime/leader, move its /data aside again, start it, then resume`,
         );
       case 'new-cluster':
         throw this.newCluster();
@@ -164,7 +164,7 @@ export class RestoreWatch {
   newCluster(): StepFailed {
     return this.stop(
       `${this.container}'s Patroni found no leader and no /initialize and bootstraps a NEW EMPTY cluster: it archives that empty database's sysid and base backup into ${this.around.archiveUrl}, where the old archive was copied`,
-      `stop the container now (${this.cmd('stop')}); the old archive itself is untouched: swap it in again (dingo-recover archive swap), move /data aside, delete /initialize, start the container, then resume`,
+      `stop the container now (${this.cmd('stop')}); the old archive itself is untouched: swap it in again (dingo-recover archive swap), move /data aside, set /initialize to the archive's system identifier (its sysids/sysid), start the container, then resume`,
     );
   }
 

@@ -2,7 +2,7 @@
  * Where a new instance's container archives (its own environment), and which database a node
  * serves. A restore is done only when the node serves the restored
  * database: its system identifier (pg_controldata) is the one the deleted instance's archive
- * records in sysids/sysid, which the container copies into etcd's /initialize when it restores.
+ * records in sysids/sysid, which the run writes into etcd's /initialize before the container restores.
  */
 import { quote } from '../../core/command-line.js';
 import type { StepContext } from '../../engine/executor/index.js';
@@ -11,20 +11,28 @@ import { controlDataOf, type ControlData } from '../../adapters/pg-replication.j
 import { dingoArchiveUrl, parseS3Location } from '../../archive/location.js';
 import { StepFailed, messageOf } from '../../core/errors.js';
 
-function sysidUrl(archiveUrl: string): string {
+/** Where the archive at URL records its system identifier. */
+export function sysidUrl(archiveUrl: string): string {
   const loc = parseS3Location(archiveUrl);
   return `s3://${loc.bucket}/${loc.prefix}sysids/sysid`;
 }
 
-/** The system identifier the archive at URL records (its sysids/sysid). */
-async function archivedSysid(ctx: StepContext, archiveUrl: string): Promise<string> {
+/**
+ * The system identifier the archive at URL records (its sysids/sysid). `without` says what cannot be
+ * done when it cannot be read.
+ */
+export async function archivedSysid(
+  ctx: StepContext,
+  archiveUrl: string,
+  without = 'which database the restore brought back cannot be proven',
+): Promise<string> {
   const loc = parseS3Location(archiveUrl);
   const url = sysidUrl(archiveUrl);
   let text: string;
   try {
     text = (await ctx.s3.get({ bucket: loc.bucket, key: `${loc.prefix}sysids/sysid` })).toString('utf8').trim();
   } catch (err) {
-    throw new StepFailed(`${url} cannot be read (${messageOf(err)}), so which database the restore brought back cannot be proven`, {
+    throw new StepFailed(`${url} cannot be read (${messageOf(err)}), so ${without}`, {
       hint: 'check read access to it with the S3 credentials of this run, then resume',
     });
   }

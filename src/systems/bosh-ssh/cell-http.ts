@@ -1,6 +1,6 @@
 /**
  * One HTTP exchange made from the cell, for a client that wants a socket (etcd's, etcd.ts): what
- * the client writes is held until its request is whole (a GET or DELETE has no body), then sent
+ * the client writes is held until its request is whole (etcd.ts sends no body: a PUT's value is in its query), then sent
  * from the cell by the cell's bash (`/dev/tcp`, as stemcells have no curl) and the answer read
  * back as the socket's data. The connection asks the server to close after answering, so the
  * exchange ends when the answer does.
@@ -35,29 +35,31 @@ export function cellHttpStream(cell: CommandRunner, hostPort: string, redactor: 
       if (sent || !request.includes(HEADERS_END)) return;
       sent = true;
       const closing = request.replace(/^connection:.*\r\n/im, '').replace(HEADERS_END, `\r\nConnection: close${HEADERS_END}`);
-      cell.run({ argv: ['bash', '-c', EXCHANGE, 'bash', host, port, closing], writes: false, timeoutMs: 30_000 }).then(
-        (r) => {
-          if (r.exitCode !== 0 && !r.stdout) {
-            stream.destroy(new Error(`no connection from the cell to ${host}:${port}: ${r.stderr.trim() || `exit ${r.exitCode}`}`));
-            return;
-          }
-          // What came is shown as it came: an answer that is no HTTP response is not handed to the client to guess at.
-          if (!HTTP_STATUS_LINE.test(r.stdout)) {
-            stream.destroy(
-              new StepFailed(
-                `the answer from ${host}:${port}, read on the cell, is not an HTTP response: ${rawExcerpt(redactor.redact(r.stdout))}`,
-                {
-                  hint: `check that ${host}:${port} is etcd's client address (ETCD_HOST_PORT in the container's environment) and what \`curl -s http://${host}:${port}/version\` answers on the cell`,
-                },
-              ),
-            );
-            return;
-          }
-          stream.push(Buffer.from(r.stdout, 'utf8'));
-          stream.push(null);
-        },
-        (err: unknown) => stream.destroy(err instanceof Error ? err : new Error(String(err))),
-      );
+      cell
+        .run({ argv: ['bash', '-c', EXCHANGE, 'bash', host, port, closing], writes: !closing.startsWith('GET '), timeoutMs: 30_000 })
+        .then(
+          (r) => {
+            if (r.exitCode !== 0 && !r.stdout) {
+              stream.destroy(new Error(`no connection from the cell to ${host}:${port}: ${r.stderr.trim() || `exit ${r.exitCode}`}`));
+              return;
+            }
+            // What came is shown as it came: an answer that is no HTTP response is not handed to the client to guess at.
+            if (!HTTP_STATUS_LINE.test(r.stdout)) {
+              stream.destroy(
+                new StepFailed(
+                  `the answer from ${host}:${port}, read on the cell, is not an HTTP response: ${rawExcerpt(redactor.redact(r.stdout))}`,
+                  {
+                    hint: `check that ${host}:${port} is etcd's client address (ETCD_HOST_PORT in the container's environment) and what \`curl -s http://${host}:${port}/version\` answers on the cell`,
+                  },
+                ),
+              );
+              return;
+            }
+            stream.push(Buffer.from(r.stdout, 'utf8'));
+            stream.push(null);
+          },
+          (err: unknown) => stream.destroy(err instanceof Error ? err : new Error(String(err))),
+        );
     },
   });
   return stream;

@@ -2,7 +2,7 @@
  * The live end-to-end cell (test/support/live/cell-docker.ts) against a REAL etcd: `docker stop`
  * kills the node, its keys written again with the TTL they had left (`PUT ?ttl=`, never over
  * another node's /leader), a container started while /leader stands only waits, and one started
- * while /initialize still holds another system exits, which its restart policy makes a crash loop.
+ * while /initialize holds another system than its archive's exits, which its restart policy makes a crash loop.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -21,15 +21,20 @@ import { MISMATCH_ATTEMPT_MS } from '../../../src/rehearsal/crash-loop.js';
 
 const SCOPE = '78218ded-7d88-4d69-bd44-6f478c300134';
 const MEMBER = '52167ceb-bd3d-4bff-8699-a239d21c5379';
+/** The system identifier the archive at the container's prefix records. */
+const ARCHIVED_SYSID = '6262209914512345093';
 
 describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => {
   let etcd: Etcd;
   let daemon: FakeDaemon;
   let data: string;
-  /** S3 as the node's wal-e meets it here: an endpoint that holds no archive (404 to every request). */
+  /** S3 as the node's wal-e meets it here: an archive of ARCHIVED_SYSID, its sysids/sysid alone (404 to every other request). */
   let s3: Server;
   beforeAll(async () => {
-    s3 = createServer((_req, res) => res.writeHead(404).end());
+    s3 = createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.split('?')[0]?.endsWith('/sysids/sysid')) res.writeHead(200).end(`${ARCHIVED_SYSID}\n`);
+      else res.writeHead(404).end();
+    });
     await new Promise<void>((r) => s3.listen(0, '127.0.0.1', r));
     etcd = await startEtcd();
     data = mkdtempSync(join(tmpdir(), 'dingo-live-keys-'));
@@ -79,7 +84,7 @@ describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => 
     );
   }, 60_000);
 
-  it('crash-loops when started on an empty /data while /initialize stands: running between its exits, RestartCount growing', async () => {
+  it('crash-loops when started on an empty /data while /initialize holds another system: running between its exits, RestartCount growing', async () => {
     expect(docker('stop', CONTAINER).status).toBe(0);
     for (const k of [`/service/${SCOPE}/leader`, `/service/${SCOPE}/members/${MEMBER}`])
       await fetch(`${etcd.url}/v2/keys${k}`, { method: 'DELETE' });
@@ -96,7 +101,7 @@ describe.skipIf(!etcdAvailable)('the live cell double and the real etcd', () => 
     expect(state()).toMatchObject({ State: { Running: true }, RestartCount: expect.any(Number) });
     expect(state().RestartCount).toBeGreaterThanOrEqual(1);
     expect((daemon.read() as LiveCellWorld).history).toContain(
-      `${CONTAINER} refused to start: etcd still has /service/${SCOPE}/initialize`,
+      `${CONTAINER} refused to start: etcd's /service/${SCOPE}/initialize holds 6263019934712345126, not ${ARCHIVED_SYSID}`,
     );
   }, 60_000);
 });

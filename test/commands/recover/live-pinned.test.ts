@@ -191,11 +191,11 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
     beforeAll(async () => {
       c = await prepareCase(servers, 'served');
       killed = await runCli(['recover', ...c.liveArgs, '--state-dir', c.stateDir], {
-        env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:verify-copy' },
+        env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:reset-etcd' },
       });
       runId = runIdOf(killed.stdout);
-      // Its prefix loses the archive's sysids/sysid: started on an empty /data, Dingo's container
-      // then finds nothing to restore and initialises a database of its own.
+      // Its prefix loses the archive's sysids/sysid once etcd was reset: started on an empty /data,
+      // Dingo's container then finds nothing to restore and initialises a database of its own.
       await servers.s3.deleteMany(BUCKET, [`${archivePrefix(c.newGuid)}sysids/sysid`]);
       stopped = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
       again = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });

@@ -58,7 +58,7 @@ async function runFakeProcess(c: LiveCase, file: string, args: string[]): Promis
 
 /**
  * By hand, what a recovery does to one new instance, without the engine: stop its container,
- * put the old archive at its prefix, drop its cached system identifier, flush /data, start it.
+ * put the old archive at its prefix, set its /initialize to the old system identifier, flush /data, start it.
  */
 async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
   const docker = (...args: string[]) => runFakeProcess(c, FAKE_DOCKER, ['--host', c.dockerHost, ...args]);
@@ -73,7 +73,10 @@ async function swapByHand(s: LiveServers, c: LiveCase, old: OldInstance, made: N
   await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/leader?prevValue=${made.nodeUuid}`, { method: 'DELETE' });
   await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/members/${made.nodeUuid}`, { method: 'DELETE' });
   for (const [rel, body] of old.archive) await s.s3.put({ bucket: BUCKET, key: archivePrefix(made.guid) + rel }, body);
-  await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/initialize`, { method: 'DELETE' });
+  await fetch(`${s.etcd.url}/v2/keys/service/${made.guid}/initialize`, {
+    method: 'PUT',
+    body: new URLSearchParams({ value: old.sysid }),
+  });
   renameSync(made.dataDir, `${made.dataDir}.moved-aside-by-hand`);
   mkdirSync(made.dataDir);
   await docker('start', made.container);

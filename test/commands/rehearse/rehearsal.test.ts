@@ -96,7 +96,7 @@ function assertRecovered(w: WorldState): void {
     pgsuper: 'new-superuser-password-Vb17',
     appuser: 'new-app-password-Kd29',
   });
-  // etcd was reset and re-seeded by the restore with the OLD system identifier.
+  // etcd was reset: /initialize set to the OLD system identifier, the copied archive's.
   expect(w.etcd[`/service/${NEW}/initialize`]).toBe('6262209914512345093');
   expect(w.etcd[`/service/${NEW}/optime/leader`]).toBeUndefined();
   // The new container's original data was moved aside, not deleted.
@@ -114,7 +114,8 @@ function assertRecovered(w: WorldState): void {
   // No destructive action happened twice.
   const count = (re: RegExp): number => w.history.filter((h) => re.test(h.what)).length;
   expect(count(/stopped cf-52167ceb/)).toBe(1);
-  expect(count(new RegExp(`deleted /service/${NEW}/initialize`))).toBe(1);
+  expect(count(new RegExp(`set /service/${NEW}/initialize = 6262209914512345093`))).toBe(1);
+  expect(count(new RegExp(`deleted /service/${NEW}/optime/leader`))).toBe(1);
   expect(count(/restores the archive/)).toBe(1);
   expect(count(/created important-db/)).toBe(1);
   // Grown to the cluster plan's two nodes: one replica, cloned from the restored archive, streaming.

@@ -5,12 +5,16 @@
  * when it starts, judged from the REAL parts:
  *
  * - /data (the real folder on this machine) still holds a cluster: it resumes that database.
- * - /data is empty and etcd (real, at the container's ETCD_HOST_PORT) still has the
- *   instance's /initialize: Patroni refuses to start ("system ID mismatch"), the container exits, and
- *   the restart policy `always` makes that a crash loop (src/rehearsal/crash-loop.ts).
- * - /data is empty and etcd has no /initialize: it restores the archive at its prefix in S3
- *   (moto): it reads sysids/sysid there, replays for a couple of polls (pg_is_in_recovery() = t),
- *   and the restored database holds that archive's roles and passwords.
+ * - /data is empty and etcd (real, at the container's ETCD_HOST_PORT) has the instance's
+ *   /initialize holding another system identifier than the archive's at its prefix: Patroni refuses
+ *   to start ("system ID mismatch"), the container exits, and the restart policy `always` makes that
+ *   a crash loop (src/rehearsal/crash-loop.ts).
+ * - /data is empty and /initialize holds the archive's system identifier: it restores the archive at
+ *   its prefix in S3 (moto): it reads sysids/sysid there, replays for a couple of polls
+ *   (pg_is_in_recovery() = t), and the restored database holds that archive's roles and passwords.
+ * - /data is empty and etcd has no /initialize: the image's restore_leader_if_missing.sh writes none
+ *   (dingo-postgresql-release 1d353d3, images/postgresql95-patroni/scripts/postgres/), so Patroni
+ *   bootstraps a new empty database (src/rehearsal/restore.ts).
  * - etcd still has the instance's /leader (restore_leader_if_missing.sh looks for it first): it
  *   says "leader exists, no additional preparation required for container to join cluster" and
  *   only waits to join that leader; PostgreSQL never comes up.
@@ -127,19 +131,24 @@ export function onStart(state: LiveCellWorld, c: SimContainer): void {
     // wal-e reads the archive with the container's own AWS credentials.
     s3Request('GET', state.s3Endpoint, env.WAL_S3_BUCKET ?? '', `${archivePrefix(scope)}sysids/sysid`, containerCredentials(env)),
   ]);
-  if (initialize!.status === 200) {
-    // It exits, and the restart policy (always) starts it again and again, on this machine's clock.
-    c.pg = { ...c.pg, ready: false };
-    c.logs.push(`${scope.slice(0, 6)}-patroni> FATAL: system ID mismatch, node belongs to a different cluster`);
-    c.crashLoop = crashLoopFrom(new Date());
-    state.history.push(`${c.name} refused to start: etcd still has /service/${scope}/initialize`);
-    return;
-  }
   if (sysid!.status !== 200) {
     state.history.push(`started ${c.name} on an empty /data with no archive (S3 said ${sysid!.status}): bootstrapped a new database`);
     return;
   }
   const restored = sysid!.body.trim();
+  if (initialize!.status !== 200) {
+    state.history.push(`started ${c.name} on an empty /data with no /service/${scope}/initialize: bootstrapped a new database`);
+    return;
+  }
+  const initialized = (JSON.parse(initialize!.body) as { node?: { value?: string } }).node?.value;
+  if (initialized !== restored) {
+    // It exits, and the restart policy (always) starts it again and again, on this machine's clock.
+    c.pg = { ...c.pg, ready: false };
+    c.logs.push(`${scope.slice(0, 6)}-patroni> FATAL: system ID mismatch, node belongs to a different cluster`);
+    c.crashLoop = crashLoopFrom(new Date());
+    state.history.push(`${c.name} refused to start: etcd's /service/${scope}/initialize holds ${initialized}, not ${restored}`);
+    return;
+  }
   const roles = state.databases[restored];
   if (!roles) throw new Error(`the cell knows no database with sysid ${restored}`);
   mkdirSync(join(data!, 'postgres0'), { recursive: true });

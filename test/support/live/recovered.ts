@@ -85,9 +85,9 @@ async function assertArchiveSwapped(s: LiveServers, old: OldInstance, made: NewI
   expect(await listing(s.s3, `backups/${made.guid}/${quarantines[0]!}/`)).toEqual(expected(newArchive(made.guid, made.sysid)));
 }
 
-/** etcd: the new instance's cached system identifier and leader optime are gone, nothing else. */
-async function assertEtcdReset(c: LiveCase, made: NewInstance): Promise<void> {
-  expect(await c.etcdGet(`/service/${made.guid}/initialize`)).toBeNull();
+/** etcd: the new instance's /initialize holds the restored system identifier, its leader optime is gone, nothing else. */
+async function assertEtcdReset(c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
+  expect(await c.etcdGet(`/service/${made.guid}/initialize`)).toBe(old.sysid);
   expect(await c.etcdGet(`/service/${made.guid}/optime/leader`)).toBeNull();
   expect(await c.etcdGet(`/service/${made.guid}/leader`)).toBe(made.nodeUuid);
   expect(await c.etcdGet(`/service/${made.guid}/members/${made.nodeUuid}`)).toContain('"role":"master"');
@@ -156,7 +156,7 @@ async function assertServiceRecreated(c: LiveCase, old: OldInstance, made: NewIn
  */
 export async function assertInstanceRecovered(s: LiveServers, c: LiveCase, old: OldInstance, made: NewInstance): Promise<void> {
   await assertArchiveSwapped(s, old, made);
-  await assertEtcdReset(c, made);
+  await assertEtcdReset(c, old, made);
   assertDataFlushed(old, made);
   assertContainerRestored(c, old, made);
   await assertServiceRecreated(c, old, made);
