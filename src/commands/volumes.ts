@@ -9,6 +9,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { commandLine } from '../core/command-line.js';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
+import { oneLine } from '../core/display.js';
 import { dockerEngine } from '../systems/docker-engine.js';
 import { findVolumes, type FindResult, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
@@ -96,7 +97,16 @@ export function renderFind(r: FindResult, source: string[] = []): string {
       `Next: ${commandLine(['volumes', 'look', r.candidates[0].name.slice(0, 12), ...source])}`,
       '(works on a copy; the volume is never opened for writing)',
     );
-  return lines.join('\n') + '\n';
+  return screenLines(lines);
+}
+
+/**
+ * Lines for the screen, each kept one line: names and texts in them are the tenant's (volume and
+ * folder names, labels, a copy's databases, schemas and tables), and a newline in one must not start
+ * a line that reads as the tool's own.
+ */
+function screenLines(lines: string[]): string {
+  return lines.map(oneLine).join('\n') + '\n';
 }
 
 export function renderLook(l: LookResult): string {
@@ -114,7 +124,7 @@ export function renderLook(l: LookResult): string {
     const foreign = foreignTablesLine(d);
     if (foreign) lines.push(`  ${foreign}`);
   }
-  return lines.join('\n') + '\n';
+  return screenLines(lines);
 }
 
 const findCommand: CommandModule<object, SourceArgs> = {
@@ -195,10 +205,14 @@ const lookCommand: CommandModule<object, LookArgs> = {
         writeOut(renderLook(look));
         for (const c of checks ?? [])
           writeOut(
-            `dump ${c.file}: ${c.restored && c.differences.length === 0 ? `restores, ${c.tables} table(s) with the same row counts` : `DOES NOT RESTORE CLEANLY: ${c.differences.join('; ')}`}\n`,
+            screenLines([
+              `dump ${c.file}: ${c.restored && c.differences.length === 0 ? `restores, ${c.tables} table(s) with the same row counts` : `DOES NOT RESTORE CLEANLY: ${c.differences.join('; ')}`}`,
+            ]),
           );
         writeOut(
-          `the original ${copy.original} is unchanged (sha256 tree digest ${copy.digest.digest.slice(0, 16)}…); the copy is in ${copy.copyDir}\n`,
+          screenLines([
+            `the original ${copy.original} is unchanged (sha256 tree digest ${copy.digest.digest.slice(0, 16)}…); the copy is in ${copy.copyDir}`,
+          ]),
         );
       }
       if (checks?.some((c) => !c.restored || c.differences.length)) setExitCode(1);
