@@ -96,7 +96,9 @@ export function parsePgControl(buf: Buffer, major?: string): PgControl {
     if (exact.length) candidates = exact;
   }
   if (candidates.length === 0) {
-    if (version > 1300 && version < 10000) candidates = RESOLVED.filter((r) => r.layout.name === '13');
+    // A release newer than those known here: read with the newest layout before it (its CRC says whether that holds).
+    const newest = RESOLVED.filter((r) => r.layout.controlVersion < version).at(-1);
+    if (newest && version > RESOLVED.at(-1)!.layout.controlVersion && version < 10000) candidates = [newest];
     else
       throw new PgControlError(
         `pg_control version ${version} is not one of PostgreSQL 9.4 or later (${[...new Set(LAYOUTS.map((l) => l.controlVersion))].join(', ')})`,

@@ -173,6 +173,7 @@ async function findPgData(root: string): Promise<string | null> {
 
 /** The catalog version each major release shipped with (catversion.h); a cluster's tells its major. */
 const RELEASE_CATALOGS: readonly [number, string][] = [
+  [202506291, '18'],
   [202406281, '17'],
   [202307071, '16'],
   [202209061, '15'],
