@@ -81,10 +81,11 @@ async function create(path: string, text: string, as: RunAs | undefined): Promis
 
 /** The recovery settings: where WAL comes from, the timeline, and where replay stops (pausing there for a standby). */
 function recoveryLines(s: RecoverySettings): string[] {
-  const recovery = [
-    `restore_command = ${confString(s.restoreCommand)}`,
-    `recovery_target_timeline = ${confString(s.target?.timeline ?? 'latest')}`,
-  ];
+  const timeline = s.target?.timeline ?? 'latest';
+  const recovery = [`restore_command = ${confString(s.restoreCommand)}`];
+  // recovery.conf (before 12) knows "latest" or a number: "current" would be read by strtoul as 0, which
+  // is latest (xlog.c readRecoveryCommandFile). Its default is the base backup's timeline: "current".
+  if (!(timeline === 'current' && majorNumber(s.major) < 12)) recovery.push(`recovery_target_timeline = ${confString(timeline)}`);
   if (s.target) recovery.push(...targetSettings(s.target, s.major, !!s.standby).map(([k, v]) => `${k} = ${confString(v)}`));
   return recovery;
 }

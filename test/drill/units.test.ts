@@ -144,6 +144,10 @@ describe('recovery configuration', () => {
     expect(await written('14', 'postgresql.auto.conf', { target: 'immediate', targetTimeline: 'current' })).toContain(
       "recovery_target_timeline = 'current'\nrecovery_target = 'immediate'\nrecovery_target_action = 'promote'\n",
     );
+    // Before 12, "current" is recovery.conf's default, and a word it does not know reads as latest: left out.
+    expect(await written('11', 'recovery.conf', { target: 'immediate', targetTimeline: 'current' })).toBe(
+      "restore_command = 'x %f %p'\nrecovery_target = 'immediate'\nrecovery_target_action = 'promote'\n",
+    );
     // 9.6 has no recovery_target_lsn: refused, naming the setting, rather than a target PostgreSQL would ignore.
     await expect(written('9.6', 'recovery.conf', { targetLsn: '0/3000060' })).rejects.toThrow(/PostgreSQL 9.6 has no recovery_target_lsn/);
   });
