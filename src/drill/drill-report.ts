@@ -62,3 +62,12 @@ export interface DrillReport {
   /** The `.partial` segments the inspection refused, never served, each with why. */
   refusedPartials: RefusedPartial[];
 }
+
+/**
+ * What a copy holds when replay reached the end of the archived WAL before a moment: everything
+ * archived, whose newest commit was at NEWEST. A commit made after that and before the moment would
+ * be in WAL never archived (the segment being written then, which wal-e pushes once full or at
+ * archive_timeout; a WAL object's upload time is no commit's), so the copy may lack it.
+ */
+export const ARCHIVE_ENDED_FIRST = (newest: string): string =>
+  `nothing committed after ${newest} was archived. Writes made after that and before the moment, if any, were in WAL never archived (the segment being written then) and are not in the copy: it is the database as archived at ${newest}`;

@@ -3,6 +3,7 @@
  * batches about a second apart (each batch's commit bracketed by clock readings) and a second base
  * backup after the second batch, moto for S3, a throwaway PostgreSQL 15 replaying up to the moment.
  */
+import { renderDrillReport } from '../../src/commands/drill/render.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,12 @@ describe('drill --target-time', () => {
     expect(report.query.rows).toEqual([['130', String(last.lastId)]]);
     expect(report.target).toMatchObject({ archiveEndedFirst: true, stoppedBefore: null });
     expect(report.replay.lost).toBeNull();
+    // Never "the database at the moment": a commit after the newest archived one may be in WAL never archived.
+    const said = renderDrillReport(report);
+    expect(said).toContain(
+      `replay stopped     at the end of the archived WAL, before the moment: nothing committed after ${report.target.lastTransactionAt} was archived.`,
+    );
+    expect(said).toContain(`and are not in the copy: it is the database as archived at ${report.target.lastTransactionAt}`);
   });
 
   it('refuses (exit 4) when WAL between the older backup and the moment is missing, naming it, rather than restore too little', async () => {

@@ -6,6 +6,7 @@
  * later moment is reached from it without restoring again (support/paused-copy.ts); an earlier one is
  * restored again from the base backup. The moment kept is promoted before the dumps.
  */
+import { ARCHIVE_ENDED_FIRST } from '../../drill/drill-report.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineAction, type ActionDef, output, required } from '../../engine/runbook/index.js';
@@ -116,7 +117,10 @@ function describeRestore(ctx: StepContext, r: DrillReport, t: RecoveryTarget): v
   if (at) {
     if (at.stoppedBefore)
       ctx.evidence(`replay stopped before transaction ${at.stoppedBefore.transaction}, committed ${at.stoppedBefore.at}`);
-    else ctx.evidence('no transaction after the moment was archived: the copy holds everything archived');
+    else
+      ctx.evidence(
+        `replay reached the end of the archived WAL before the moment: ${ARCHIVE_ENDED_FIRST(at.lastTransactionAt ?? 'the base backup')}`,
+      );
   } else if (r.stop?.stopped) ctx.evidence(`PostgreSQL: ${r.stop.stopped}`);
   ctx.evidence(`newest transaction in the copy: ${(at ? at.lastTransactionAt : r.replay.lastTransactionAt) ?? 'unknown'}`);
 }

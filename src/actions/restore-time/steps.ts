@@ -2,6 +2,7 @@
  * The steps of restore-to-time: bring a Dingo instance's database back as it was at a moment (or another target),
  * beside the live one, from its wal-e archive. Nothing here writes to the instance or its archive.
  */
+import { ARCHIVE_ENDED_FIRST } from '../../drill/drill-report.js';
 import { join } from 'node:path';
 import { defineAction, type ActionDef, optional, output, required } from '../../engine/runbook/index.js';
 import { reportOutputs } from '../support/params.js';
@@ -115,7 +116,7 @@ const report = defineAction({
               ? `PostgreSQL stopped replay ${p.stopped}; what was written from then on is not in the copy`
               : p.stoppedBefore
                 ? `First transaction left out: ${p.stoppedBefore}; what was written from then on is not in the copy`
-                : 'No transaction after the moment was archived: the copy holds everything archived'
+                : `Replay reached the end of the archived WAL before the moment: ${ARCHIVE_ENDED_FIRST(p.lastTransactionAt || 'the base backup')}`
           }`,
           `- Dumps (pg_dump -Fc, 0600), each restored into a scratch server as a role that is no superuser: ${p.verified.join(', ') || 'none'}`,
           `- Folder: ${p.outDir}`,

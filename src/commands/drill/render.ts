@@ -4,6 +4,7 @@ import { formatDuration } from '../../core/duration.js';
 import { formatBytes } from '../../core/format.js';
 import { oneLine } from '../../core/display.js';
 import { cellDrillLine } from '../../drill/cell-drill.js';
+import { ARCHIVE_ENDED_FIRST } from '../../drill/drill-report.js';
 import type { CellDrilled } from './on-cell.js';
 
 export function renderDrillReport(r: DrillReport): string {
@@ -58,7 +59,7 @@ function targetLines(r: DrillReport): [string, string][] {
       'replay stopped',
       t.stoppedBefore
         ? `before transaction ${t.stoppedBefore.transaction}, committed ${t.stoppedBefore.at}; the newest kept was committed ${t.lastTransactionAt ?? 'before the base backup ended'}`
-        : `at the end of the archived WAL: nothing committed after ${t.lastTransactionAt ?? 'the base backup'} was archived, so this is the database at ${t.time}`,
+        : `at the end of the archived WAL, before the moment: ${ARCHIVE_ENDED_FIRST(t.lastTransactionAt ?? 'the base backup')}`,
     ],
   ];
 }
