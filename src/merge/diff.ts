@@ -7,7 +7,10 @@
  *   before it), a row whose live version that transaction wrote (its xmin) is a clean revert; one a
  *   later transaction wrote is a conflict: changed again after the incident, or only after it, which
  *   may be a good write. Without that transaction nothing tells them apart: every such row is for review;
- * - live, not in the copy: written since the target → left alone, counted.
+ * - live, not in the copy: written since the target → left alone, counted; those the incident's own
+ *   transaction wrote (an INSERT of the bad write, or a row whose key it changed: UPDATE … SET id = …
+ *   writes the row anew under its new key, while the copy's row under the old key is put back) are
+ *   kept apart and named, for the operator to remove once checked: the patch never deletes.
  * Both sides come as streams in the byte order of the key's text and are walked together (a merge
  * join): what is held is the rows that differ, never a side's table.
  */
@@ -28,8 +31,10 @@ export interface TableDiff {
   conflicts: ChangedRow[];
   /** Rows changed since the target, when the incident's transaction is not known. */
   review: ChangedRow[];
-  /** Rows written since the target (live only): left alone. */
+  /** Rows written since the target (live only) by other transactions than the incident's: left alone. */
   keptNew: number;
+  /** Rows the incident's transaction wrote that the copy does not hold (live only): left alone, named. */
+  byIncident: TableRow[];
   unchanged: number;
 }
 
@@ -92,7 +97,7 @@ export async function diffStreams(
   incidentXid: string | undefined,
   table: string,
 ): Promise<TableDiff> {
-  const d: TableDiff = { inserts: [], reverts: [], conflicts: [], review: [], keptNew: 0, unchanged: 0 };
+  const d: TableDiff = { inserts: [], reverts: [], conflicts: [], review: [], keptNew: 0, byIncident: [], unchanged: 0 };
   const incident = incidentXid === undefined ? undefined : asXmin(incidentXid);
   const copy = new InKeyOrder(copyRows, `the copy's ${table}`);
   const live = new InKeyOrder(liveRows, `the live ${table}`);
@@ -104,7 +109,8 @@ export async function diffStreams(
         d.inserts.push(parsedRow(cr));
         cr = copy.take() ?? (await copy.next());
       } else if (lr && (!cr || order > 0)) {
-        d.keptNew += 1;
+        if (incident !== undefined && lr.xmin === incident) d.byIncident.push(parsedRow(lr));
+        else d.keptNew += 1;
         lr = live.take() ?? (await live.next());
       } else if (cr && lr) {
         if (lr.valuesText === cr.valuesText) d.unchanged += 1;

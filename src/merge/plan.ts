@@ -161,10 +161,16 @@ export function describeDiff(t: { table: string; shape: TableShape; diff: TableD
   const parts = [
     ...(diff.inserts.length ? [`${diff.inserts.length} deleted since: ${firstKeys(diff.inserts)}`] : []),
     ...changed.filter(([, rows]) => rows.length).map(([what, rows]) => `${rows.length} ${what}: ${firstChanges(t.shape.columns, rows)}`),
+    ...(diff.byIncident.length ? [byIncidentPart(diff)] : []),
     `${diff.keptNew} written since (left alone)`,
     `${diff.unchanged} unchanged`,
   ];
   return `${t.table}: ${parts.join('; ')}`;
+}
+
+/** The rows the incident's own transaction wrote that the copy does not hold: the patch leaves them, never deleting. */
+function byIncidentPart(diff: TableDiff): string {
+  return `${diff.byIncident.length} written by the incident itself, not in the copy (left alone, as the patch deletes nothing: a row whose key the incident changed stays beside the one put back under its old key; remove them by hand once checked): ${firstKeys(diff.byIncident)}`;
 }
 
 /** The changed rows a table's patch does not revert. */
@@ -182,17 +188,29 @@ export function describePatch(merge: MergePlan): string[] {
       `puts back ${t.patch.inserts.length}${t.patch.inserts.length ? ` (${firstKeys(t.patch.inserts)})` : ''}`,
       `reverts ${t.patch.updates.length}${t.patch.updates.length ? ` (${firstChanges(columns, t.patch.updates)})` : ''}`,
       `leaves ${left.length} changed since as they are${left.length ? ` (${firstChanges(columns, left)})` : ''}`,
+      ...(t.diff.byIncident.length ? [byIncidentPart(t.diff)] : []),
       `${t.diff.keptNew} written since left alone`,
     ];
     return `${t.table}: ${parts.join('; ')}`;
   });
 }
 
-/** Per table, the changed rows the patch leaves as they are (none: an empty list): for the report and what is left. */
+/**
+ * Per table, the changed rows the patch leaves as they are, and the rows the incident wrote that it
+ * leaves (none: an empty list): for the report and what is left.
+ */
 export function leftAsTheyAre(merge: MergePlan): string[] {
   return merge.tables.flatMap((t) => {
     const left = leftRows(t);
-    return left.length ? [`${t.table}: ${left.length} row(s): ${firstChanges(t.patch.shape.columns, left, 5)}`] : [];
+    const incident = t.diff.byIncident;
+    return [
+      ...(left.length ? [`${t.table}: ${left.length} row(s): ${firstChanges(t.patch.shape.columns, left, 5)}`] : []),
+      ...(incident.length
+        ? [
+            `${t.table}: ${incident.length} row(s) the incident wrote, not in the copy, to remove by hand once checked: ${firstKeys(incident, 5)}`,
+          ]
+        : []),
+    ];
   });
 }
 

@@ -18,11 +18,11 @@ import { Redactor } from '../../src/core/redact.js';
 import type { CommandRunner } from '../../src/core/seams.js';
 import { diffStreams } from '../../src/merge/diff.js';
 import { copyLines, copyValue } from '../../src/merge/json-rows.js';
-import { choosePatch, diffTables, type MergeSide } from '../../src/merge/plan.js';
+import { choosePatch, describeDiff, diffTables, type MergeSide } from '../../src/merge/plan.js';
 import { byteOrder } from '../../src/merge/byte-order.js';
 import { valueLiteral } from '../../src/merge/row-literals.js';
 import type { RowText } from '../../src/merge/table-rows.js';
-import { readShape } from '../../src/merge/table-shape.js';
+import { readShape, type TableShape } from '../../src/merge/table-shape.js';
 import { READER_ROLE } from '../../src/systems/pg-reader.js';
 import { connArgs } from '../../src/systems/postgres/index.js';
 import { startScratchServer, type ScratchServer } from '../../src/volumes/scratch-server.js';
@@ -261,6 +261,27 @@ describe('the order the merge join relies on', () => {
     const d = await diffStreams(batch('a', 'b', 'd'), rows('b', 'c', 'd', 'e'), undefined, 'public.t');
     expect(d.inserts.map((r) => r.key)).toEqual([['a']]);
     expect(d).toMatchObject({ keptNew: 2, unchanged: 2 });
+  });
+
+  it("keeps apart the live-only rows the incident's transaction wrote: a key it changed, not a later write", async () => {
+    // The incident (xid 728) moved a and b to a2 and b2: the copy's a and b go back, a2 and b2 are its own rows.
+    const live = async function* (): AsyncGenerator<RowText[]> {
+      yield await Promise.resolve([
+        { ...row('a2'), xmin: '728' },
+        { ...row('b2'), xmin: '728' },
+        { ...row('c'), xmin: '731' },
+      ]);
+    };
+    const d = await diffStreams(batch('a', 'b'), live(), '728', 'public.t');
+    expect(d.inserts.map((r) => r.key)).toEqual([['a'], ['b']]);
+    expect(d.byIncident.map((r) => r.key)).toEqual([['a2'], ['b2']]);
+    expect(d.keptNew).toBe(1);
+    const shape = { schema: 'public', table: 't', columns: ['id'], key: ['id'] } as unknown as TableShape;
+    expect(describeDiff({ table: 'public.t', shape, diff: d })).toContain(
+      '2 written by the incident itself, not in the copy (left alone, as the patch deletes nothing: a row whose key the incident changed stays beside the one put back under its old key; remove them by hand once checked): ["a2"], ["b2"]; 1 written since (left alone)',
+    );
+    // Without the incident's transaction, nothing tells them from later writes.
+    expect(await diffStreams(batch('a', 'b'), live(), undefined, 'public.t')).toMatchObject({ keptNew: 3, byIncident: [] });
   });
 });
 
