@@ -135,7 +135,7 @@ function layout(name: string, controlVersion: number, checkpoint: Field[], optio
 
 /**
  * Every layout from 9.4 on. 9.4 and 9.5 share PG_CONTROL_VERSION 942: PG_VERSION tells them apart;
- * 13 to 17 write 1300.
+ * 13 to 16 write 1300, and 17 the same fields at the same offsets under 1700.
  */
 export const LAYOUTS: readonly Layout[] = [
   layout('9.4', 942, CHECKPOINT_94, OPTIONS_94),
@@ -145,6 +145,7 @@ export const LAYOUTS: readonly Layout[] = [
   layout('11', 1100, CHECKPOINT_95, OPTIONS_11),
   layout('12', 1201, CHECKPOINT_12, OPTIONS_12),
   layout('13', 1300, CHECKPOINT_12, OPTIONS_13),
+  layout('17', 1700, CHECKPOINT_12, OPTIONS_13),
   layout('18', 1800, CHECKPOINT_18, OPTIONS_18),
 ];
 

@@ -61,6 +61,8 @@ export interface PgControl {
   checkpointLocation: string;
   /** REDO location of the latest checkpoint. */
   redoLocation: string;
+  /** The size of its WAL segments (initdb --wal-segsize; 16 MiB unless set). */
+  walSegmentBytes: number;
   /** Time of the latest checkpoint. */
   checkpointAt: string;
   timeline: number;
@@ -96,9 +98,9 @@ export function parsePgControl(buf: Buffer, major?: string): PgControl {
     if (exact.length) candidates = exact;
   }
   if (candidates.length === 0) {
-    // A release newer than those known here: read with the newest layout before it (its CRC says whether that holds).
+    // A version not known here (a later release's): read with the newest layout before it, its CRC saying whether that holds.
     const newest = RESOLVED.filter((r) => r.layout.controlVersion < version).at(-1);
-    if (newest && version > RESOLVED.at(-1)!.layout.controlVersion && version < 10000) candidates = [newest];
+    if (newest && newest.layout.controlVersion >= 1300 && version < 10000) candidates = [newest];
     else
       throw new PgControlError(
         `pg_control version ${version} is not one of PostgreSQL 9.4 or later (${[...new Set(LAYOUTS.map((l) => l.controlVersion))].join(', ')})`,
@@ -127,6 +129,7 @@ export function parsePgControl(buf: Buffer, major?: string): PgControl {
     modifiedAt: isoOf(buf.readBigInt64LE(c.get('time'))),
     checkpointLocation: lsn(buf.readBigUInt64LE(c.get('checkPoint'))),
     redoLocation: lsn(buf.readBigUInt64LE(cp + cpo.get('redo')!)),
+    walSegmentBytes: buf.readUInt32LE(c.get('xlog_seg_size')),
     checkpointAt: isoOf(buf.readBigInt64LE(cp + cpo.get('time')!)),
     timeline: buf.readUInt32LE(cp + cpo.get('ThisTimeLineID')!),
     settings: controlSettings(buf, c, r.layout.name),
