@@ -57,6 +57,7 @@ function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
     `   PostgreSQL ${pg.major}${pg.subdir ? ` in ${pg.subdir}/` : ''}, ${formatBytes(pg.sizeBytes)}, created ${v.createdAt ?? 'unknown'}`,
     `   ${describeUserData(pg.userData)}`,
     ...(pg.versionProblem ? [`   WARNING: ${pg.versionProblem}`] : []),
+    ...(pg.walProblem ? [`   WARNING: ${pg.walProblem}`] : []),
   ];
   if (c) {
     lines.push(
@@ -69,6 +70,7 @@ function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
     lines.push(
       `   same system identifier as ${twins.map((o) => o.name.slice(0, 12)).join(', ')}: copies of one cluster (initdb gives each cluster its own)`,
     );
+  for (const other of pg.otherDataFolders ?? []) lines.push(`   also a data folder in ${other}`);
   if (pg.lastWalWriteAt) lines.push(`   newest WAL written ${pg.lastWalWriteAt}`);
   if (pg.postmasterPid) lines.push('   postmaster.pid present: its server was running when the volume was left');
   if (v.usedBy.length) lines.push(`   used by ${v.usedBy.map((u) => `${u.name} (${u.state})`).join(', ')}`);

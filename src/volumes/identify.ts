@@ -3,6 +3,7 @@
  * PostgreSQL data folder (PG_VERSION and global/pg_control), or Redis, MySQL/MariaDB, MongoDB,
  * nothing, or something else. Every file is opened read-only; nothing is written.
  */
+import { missingStartWal } from './start-wal.js';
 import { someOf } from '../core/screen-lines.js';
 import { formatBytes } from '../core/format.js';
 import { pathIs, serverRoot } from '../systems/pg-install.js';
@@ -11,7 +12,7 @@ import { join, sep } from 'node:path';
 import { parsePgControl, type PgControl } from '../systems/pg-control.js';
 import { headOf, NotRegular } from '../core/read-regular.js';
 
-type VolumeKind = 'postgresql' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
+type VolumeKind = 'postgresql' | 'postgresql-tablespace' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
 
 interface PostgresFacts {
   /** The data folder inside the volume ("" when it is the volume's root, "pgdata" for PGDATA=.../data/pgdata). */
@@ -25,12 +26,19 @@ interface PostgresFacts {
   controlError?: string;
   /** postmaster.pid is present: the server was running when the volume was left (or crashed). */
   postmasterPid: boolean;
+  /** The WAL segments its start needs (the latest checkpoint's and its REDO point's) that its WAL folder lacks. */
+  walProblem?: string;
   /** The newest WAL file's modification time: the last write the folder shows. */
   lastWalWriteAt: string | null;
   sizeBytes: number;
   userData: UserData;
   /** Local server binaries of this major version, or null with what to install. */
   binaries: { bin: string } | { missing: string };
+  /**
+   * The volume's other data folders, a line each: a volume may hold several (the postgres:18 image
+   * mounts /var/lib/postgresql and keeps each major's in MAJOR/docker, for pg_upgrade --link).
+   */
+  otherDataFolders?: string[];
 }
 
 /**
@@ -158,17 +166,32 @@ export async function localBinaries(major: string, root = serverRoot()): Promise
   };
 }
 
-/** The folder holding PG_VERSION: the volume itself, or one or two levels down (PGDATA in a subfolder). */
-async function findPgData(root: string): Promise<string | null> {
-  if (await present(join(root, 'PG_VERSION'))) return '';
+/**
+ * A tablespace's own folder (relpath.h TABLESPACE_VERSION_DIRECTORY, PG_<major>_<catalog version>),
+ * whose database folders each hold a PG_VERSION too, as base/'s do: neither is a data folder.
+ */
+const TABLESPACE_VERSION_DIR = /^PG_(9\.[0-6]|[1-9]\d)_\d{9}$/;
+const isDatabaseFolder = (rel: string): boolean => {
+  const parent = rel.split('/').at(-2);
+  return parent === 'base' || (parent !== undefined && TABLESPACE_VERSION_DIR.test(parent));
+};
+
+/**
+ * The folders holding PG_VERSION: the volume itself, or one or two levels down (PGDATA in a
+ * subfolder, or one per major as the postgres:18 image keeps them); a database's own folder aside.
+ */
+async function findPgData(root: string): Promise<string[]> {
+  if (await present(join(root, 'PG_VERSION'))) return [''];
   const level = async (rel: string): Promise<string[]> =>
     (await readdir(join(root, rel), { withFileTypes: true }).catch(() => []))
       .filter((e) => e.isDirectory())
       .map((e) => (rel ? `${rel}/${e.name}` : e.name));
+  const found: string[] = [];
   const first = await level('');
-  for (const d of first) if (await present(join(root, d, 'PG_VERSION'))) return d;
-  for (const d of first) for (const dd of await level(d)) if (await present(join(root, dd, 'PG_VERSION'))) return dd;
-  return null;
+  for (const d of first) if (await present(join(root, d, 'PG_VERSION'))) found.push(d);
+  for (const d of first.filter((x) => !found.includes(x)))
+    for (const dd of await level(d)) if (!isDatabaseFolder(dd) && (await present(join(root, dd, 'PG_VERSION')))) found.push(dd);
+  return found.sort();
 }
 
 /** The catalog version each major release shipped with (catversion.h); a cluster's tells its major. */
@@ -228,6 +251,9 @@ async function postgresFacts(root: string, subdir: string, binRoot: string): Pro
     if (!control.crcOk) controlError = 'the CRC of pg_control does not match its contents (damaged, or an unknown layout)';
   } catch (err) {
     controlError = err instanceof Error ? err.message : String(err);
+    // pg_upgrade renames the old cluster's control file so it cannot start again (controldata.c disable_old_cluster).
+    if (!(await present(join(dataDir, 'global', 'pg_control'))) && (await present(join(dataDir, 'global', 'pg_control.old'))))
+      controlError = `${RETIRED}: its files may be hard links the upgraded cluster now owns`;
   }
   const { major, versionProblem } = settleMajor(written, control);
   const user = userDataCounter(dataDir);
@@ -237,7 +263,20 @@ async function postgresFacts(root: string, subdir: string, binRoot: string): Pro
     folderSize(dataDir, user.visit),
     localBinaries(major, binRoot),
   ]);
-  return { subdir, major, versionProblem, control, controlError, postmasterPid, lastWalWriteAt, sizeBytes, userData: user.found, binaries };
+  const walProblem = control?.crcOk ? await missingStartWal(dataDir, control) : undefined;
+  return {
+    subdir,
+    major,
+    versionProblem,
+    control,
+    controlError,
+    ...(walProblem ? { walProblem } : {}),
+    postmasterPid,
+    lastWalWriteAt,
+    sizeBytes,
+    userData: user.found,
+    binaries,
+  };
 }
 
 /** Identifies what one volume's data folder holds. */
@@ -251,15 +290,14 @@ export async function identify(volume: string, opts: { binRoot?: string } = {}):
     return { kind: 'unreadable', detail: `cannot read ${volume}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
   if (names.length === 0) return { kind: 'empty', detail: 'no files' };
-  const sub = await findPgData(root);
-  if (sub !== null) {
-    try {
-      const postgres = await postgresFacts(root, sub, opts.binRoot ?? serverRoot());
-      return { kind: 'postgresql', detail: `PostgreSQL ${postgres.major} data folder${sub ? ` in ${sub}/` : ''}`, postgres };
-    } catch (err) {
-      return { kind: 'unreadable', detail: `PG_VERSION found${sub ? ` in ${sub}/` : ''} but: ${(err as Error).message}` };
-    }
-  }
+  const subs = await findPgData(root);
+  if (subs.length) return dataFolders(root, subs, opts.binRoot ?? serverRoot());
+  const spaces = names.filter((n) => TABLESPACE_VERSION_DIR.test(n));
+  if (spaces.length)
+    return {
+      kind: 'postgresql-tablespace',
+      detail: `a PostgreSQL tablespace (${someOf(spaces)}): its tables' files, without the data folder whose pg_tblspc links to it; look for that cluster's volume`,
+    };
   const has = (n: string): boolean => names.includes(n);
   if (has('dump.rdb')) {
     const magic = (await head(root, 'dump.rdb', 9).catch(() => Buffer.alloc(0))).toString('latin1');
@@ -271,4 +309,41 @@ export async function identify(volume: string, opts: { binRoot?: string } = {}):
   if (has('WiredTiger') || has('mongod.lock') || has('storage.bson'))
     return { kind: 'mongodb', detail: 'MongoDB data folder (WiredTiger)' };
   return { kind: 'other', detail: `${names.length} entr${names.length === 1 ? 'y' : 'ies'}: ${someOf(names)}` };
+}
+
+/** What a retired cluster's control file says of it. */
+const RETIRED = 'global/pg_control was renamed pg_control.old: pg_upgrade retired this cluster';
+
+/**
+ * A volume's data folders, the one to look at first: a cluster whose pg_control reads (CRC checked)
+ * before one whose does not (a retired or damaged one), then the newest checkpoint. The others are
+ * named beside it.
+ */
+async function dataFolders(root: string, subs: string[], binRoot: string): Promise<Identified> {
+  const read = await Promise.all(
+    subs.map((sub) =>
+      postgresFacts(root, sub, binRoot).then(
+        (postgres) => ({ sub, postgres }),
+        (err: unknown) => ({ sub, error: err instanceof Error ? err.message : String(err) }),
+      ),
+    ),
+  );
+  const facts = read.flatMap((r) => ('postgres' in r ? [r.postgres] : []));
+  const score = (f: PostgresFacts): [number, string] => [f.control?.crcOk ? 1 : 0, f.control?.checkpointAt ?? ''];
+  const best = facts.sort((a, b) => score(b)[0] - score(a)[0] || score(b)[1].localeCompare(score(a)[1]))[0];
+  const where = (sub: string): string => (sub ? `${sub}/` : 'the volume itself');
+  if (!best) {
+    const first = read[0] as { sub: string; error: string };
+    return { kind: 'unreadable', detail: `PG_VERSION found${first.sub ? ` in ${first.sub}/` : ''} but: ${first.error}` };
+  }
+  const others = read
+    .filter((r) => r.sub !== best.subdir)
+    .map((r) =>
+      'postgres' in r
+        ? `${where(r.sub)}: PostgreSQL ${r.postgres.major}, ${r.postgres.control ? `last checkpoint ${r.postgres.control.checkpointAt}` : `pg_control unreadable (${r.postgres.controlError ?? 'unknown'})`}`
+        : `${where(r.sub)}: PG_VERSION found, but ${r.error}`,
+    );
+  const postgres = others.length ? { ...best, otherDataFolders: others } : best;
+  const sub = best.subdir;
+  return { kind: 'postgresql', detail: `PostgreSQL ${postgres.major} data folder${sub ? ` in ${sub}/` : ''}`, postgres };
 }

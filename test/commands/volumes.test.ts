@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderFind, renderLook, sourceFlags } from '../../src/commands/volumes.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { pgControl96 } from '../support/pg-volumes.js';
+import { RESOLVED } from '../../src/systems/pg-control-layouts.js';
+import { crc32c } from '../../src/systems/pg-control.js';
 
 let root: string;
 beforeAll(() => {
@@ -23,6 +25,33 @@ beforeAll(() => {
   writeFileSync(join(forged, 'PG_VERSION'), '9.6\n');
   writeFileSync(join(forged, 'global', 'pg_control'), pgControl96(6400000000000000043n, new Date('2018-03-04T05:06:07Z')));
   mkdirSync(join(root, 'other', '_data'), { recursive: true });
+  // One volume, two majors' data folders (as postgres:18 keeps them): the older retired by pg_upgrade.
+  const retired = join(root, 'upgraded', '_data', '9.5', 'docker');
+  mkdirSync(join(retired, 'global'), { recursive: true });
+  writeFileSync(join(retired, 'PG_VERSION'), '9.5\n');
+  writeFileSync(join(retired, 'global', 'pg_control.old'), '');
+  const upgraded = join(root, 'upgraded', '_data', '9.6', 'docker');
+  mkdirSync(join(upgraded, 'global'), { recursive: true });
+  writeFileSync(join(upgraded, 'PG_VERSION'), '9.6\n');
+  writeFileSync(join(upgraded, 'global', 'pg_control'), pgControl96(6400000000000000044n, new Date('2019-03-04T05:06:07Z')));
+  // A volume of the local driver bound to a host folder: its _data is empty while no container uses it.
+  mkdirSync(join(root, 'pgbind', '_data'), { recursive: true });
+  writeFileSync(join(root, 'pgbind', 'opts.json'), JSON.stringify({ MountType: 'none', MountOpts: 'bind', MountDevice: '/srv/pg' }));
+  // A copy made half-way: its WAL folder lacks the segment of its latest checkpoint (0/3000028: …03).
+  const half = join(root, 'halfcopied', '_data');
+  mkdirSync(join(half, 'global'), { recursive: true });
+  mkdirSync(join(half, 'pg_xlog'));
+  writeFileSync(join(half, 'pg_xlog', '000000010000000000000002'), '');
+  writeFileSync(join(half, 'PG_VERSION'), '9.6\n');
+  const control = pgControl96(6400000000000000045n, new Date('2018-03-04T05:06:07Z'));
+  const at = RESOLVED.find((r) => r.layout.name === '9.6')!.control.offsets;
+  control.writeUInt32LE(16 * 1024 * 1024, at.get('xlog_seg_size'));
+  control.writeUInt32LE(crc32c(control.subarray(0, at.get('crc'))), at.get('crc'));
+  writeFileSync(join(half, 'global', 'pg_control'), control);
+  // A tablespace's folder alone: its database folder holds a PG_VERSION, and is no data folder.
+  const space = join(root, 'tblspc', '_data', 'PG_9.6_201608131', '16385');
+  mkdirSync(space, { recursive: true });
+  writeFileSync(join(space, 'PG_VERSION'), '9.6\n');
   writeFileSync(join(root, 'other', '_data', `a${FORGED_LINE}`), '');
 });
 /** What a name would print as a line of the tool's own, were its newline kept. */
@@ -46,6 +75,37 @@ describe('renderFind', () => {
     expect(text).not.toMatch(/^1\. vol_other/m);
     expect(text).toContain('pg\\n1. vol_other  PostgreSQL 15 with 42 user tables');
     expect(text.split('\n').filter((l) => l.includes('vol_other'))).toHaveLength(2);
+  });
+
+  it('names every data folder of a volume, the one whose pg_control reads first, and a retired one as such', async () => {
+    const text = renderFind(await findVolumes({ volumesRoot: root }));
+    expect(text).toContain('   PostgreSQL 9.6 in 9.6/docker/');
+    expect(text).toContain(
+      '   also a data folder in 9.5/docker/: PostgreSQL 9.5, pg_control unreadable (global/pg_control was renamed pg_control.old: pg_upgrade retired this cluster: its files may be hard links the upgraded cluster now owns)',
+    );
+  });
+
+  it('warns of a WAL folder that lacks the segment of the latest checkpoint, and of no other', async () => {
+    const text = renderFind(await findVolumes({ volumesRoot: root }));
+    const warnings = text.split('\n').filter((l) => l.includes('lacks'));
+    expect(warnings).toEqual([
+      '   WARNING: pg_xlog/ lacks 000000010000000000000003, which holds its latest checkpoint (0/3000028, REDO 0/3000028): a copy made half-way? PostgreSQL will not start on it ("could not locate a valid checkpoint record")',
+    ]);
+    writeFileSync(join(root, 'halfcopied', '_data', 'pg_xlog', '000000010000000000000003'), '');
+    expect(renderFind(await findVolumes({ volumesRoot: root }))).not.toContain('lacks');
+  });
+
+  it('says where the data of a volume the local driver mounts is, rather than that it is empty', async () => {
+    const text = renderFind(await findVolumes({ volumesRoot: root }));
+    expect(text).toMatch(
+      /^ {2}pgbind\s+empty: the local driver mounts \/srv\/pg \(type none, options bind\) on it only while a container uses it: the data is there, not here$/m,
+    );
+  });
+
+  it("calls a tablespace's folder a tablespace, not a data folder", async () => {
+    const text = renderFind(await findVolumes({ volumesRoot: root }));
+    expect(text).toMatch(/^ {2}tblspc\s+postgresql-tablespace: a PostgreSQL tablespace \(PG_9\.6_201608131\)/m);
+    expect(text).not.toContain('in PG_9.6_201608131/');
   });
 
   it('prints a next command that reads the volumes where this one did', async () => {

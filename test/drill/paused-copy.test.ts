@@ -135,6 +135,7 @@ describe('the settings of a hot standby, from the control file', () => {
     modifiedAt: '2026-11-26T10:00:00.000Z',
     checkpointLocation: '0/3000028',
     redoLocation: '0/3000028',
+    walSegmentBytes: 16 * 1024 * 1024,
     checkpointAt: '2026-11-26T10:00:00.000Z',
     timeline: 1,
     settings: {
