@@ -8,6 +8,8 @@ export interface EngineVolume {
   /** RFC 3339, when the engine reports it. */
   createdAt?: string;
   labels: Record<string, string>;
+  /** The driver's options (the local driver's type, device and o: a bind or NFS mount made only while a container uses it). */
+  options?: Record<string, string>;
 }
 
 /** A container as GET /containers/json?all=1 lists it, with its mounts. */

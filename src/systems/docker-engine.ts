@@ -69,6 +69,7 @@ function volumeOf(v: WireVolume): EngineVolume {
     mountpoint: v.Mountpoint,
     createdAt: v.CreatedAt,
     labels: v.Labels ?? {},
+    ...(v.Options ? { options: v.Options } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { DockerEngine, EngineContainer } from '../core/seams.js';
 import { identify, type Identified } from './identify.js';
 import { mapLimit } from '../core/concurrency.js';
 import { UsageError } from '../core/errors.js';
+import { headOf } from '../core/read-regular.js';
 
 export interface VolumeReport extends Identified {
   name: string;
@@ -38,6 +39,36 @@ interface Listed {
   path: string;
   createdAt: string | null;
   labels: Record<string, string>;
+  /** Where the local driver mounts the volume's data from, when it is a mount (opts.json, or the engine's Options). */
+  mount?: VolumeMount;
+}
+
+/** The local driver's mount of a volume (moby volume/local/local.go optsConfig: MountType, MountOpts, MountDevice). */
+interface VolumeMount {
+  type?: string;
+  device?: string;
+  options?: string;
+}
+
+/** The mount a volume's opts.json names, if any: a small regular file inside the volume's folder, never followed. */
+async function mountOf(dir: string): Promise<VolumeMount | undefined> {
+  try {
+    const opts = JSON.parse((await headOf(join(dir, 'opts.json'), dir, 64 * 1024)).toString('utf8')) as Record<string, unknown>;
+    const text = (k: string): string | undefined => (typeof opts[k] === 'string' && opts[k] ? opts[k] : undefined);
+    const mount = { type: text('MountType'), device: text('MountDevice'), options: text('MountOpts') };
+    return mount.device ? mount : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An empty volume the local driver mounts: `_data` holds the data only while a container uses it
+ * (moby volume/local/local_unix.go: mounted on first use, unmounted after the last), so it is said where the data is.
+ */
+function mountedFrom(mount: VolumeMount): string {
+  const how = [mount.type && `type ${mount.type}`, mount.options && `options ${mount.options}`].filter(Boolean).join(', ');
+  return `the local driver mounts ${mount.device}${how ? ` (${how})` : ''} on it only while a container uses it: the data is there, not here`;
 }
 
 /** Why a folder of volumes cannot be listed, in words. */
@@ -74,7 +105,8 @@ async function listFolder(root: string): Promise<Listed[]> {
       .catch(() => false);
     const st = await stat(dir);
     const born = st.birthtimeMs > 0 ? st.birthtime : st.ctime;
-    return { name: e.name, path: hasData ? data : dir, createdAt: born.toISOString(), labels: {} };
+    const mount = await mountOf(dir);
+    return { name: e.name, path: hasData ? data : dir, createdAt: born.toISOString(), labels: {}, ...(mount ? { mount } : {}) };
   });
 }
 
@@ -123,13 +155,17 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
   } else if (opts.engine) {
     const [volumes, cs] = await Promise.all([opts.engine.listVolumes(), opts.engine.listContainers()]);
     containers = cs;
-    listed = volumes.map((v) => ({ name: v.name, path: v.mountpoint, createdAt: v.createdAt ?? null, labels: v.labels }));
+    listed = volumes.map((v) => {
+      const mount = v.options?.device ? { type: v.options.type, device: v.options.device, options: v.options.o } : undefined;
+      return { name: v.name, path: v.mountpoint, createdAt: v.createdAt ?? null, labels: v.labels, ...(mount ? { mount } : {}) };
+    });
     source = opts.engine.where;
   } else {
     throw new Error('findVolumes needs a volumes folder or a Docker Engine');
   }
   const volumes = await mapLimit(listed, opts.concurrency ?? 32, async (l): Promise<VolumeReport> => {
-    const id = await identify(l.path, { binRoot: opts.binRoot });
+    const identified = await identify(l.path, { binRoot: opts.binRoot });
+    const id = identified.kind === 'empty' && l.mount ? { ...identified, detail: mountedFrom(l.mount) } : identified;
     const usedBy = containers
       .filter((c) => c.mounts.some((m) => (m.type === 'volume' && m.name === l.name) || m.source === l.path))
       .map((c) => ({ name: c.names[0] ?? c.id.slice(0, 12), state: c.state, image: c.image }));
