@@ -6,9 +6,9 @@
  * A disk that fills all the same (something else wrote to it meanwhile) is said as this machine's,
  * never as a damaged archive: lzop and tar fail alike on a full disk and on a corrupt file.
  */
-import { statfs } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { sep } from 'node:path';
 import { errnoCode, messageOf } from '../core/errors.js';
+import { freeBytesAt } from '../core/free-space.js';
 import { StageFailed } from '../systems/processes.js';
 import { formatBytes } from '../core/format.js';
 import { DrillFailed } from './exit-codes.js';
@@ -36,18 +36,6 @@ const FULL = /No space left on device|Disk quota exceeded/;
 /** The bytes `f` needs with the margin, and `reserveBytes` left free beside it (this machine's, unless said: a cell keeps more). */
 export function roomNeeded(f: Fetched, reserveBytes = RESERVE_BYTES): number {
   return Math.ceil((f.backupBytes + f.walSegments * WAL_SEGMENT_BYTES) * MARGIN + reserveBytes);
-}
-
-/** Free bytes for this process on the file system that holds `path`, or the nearest folder above it that exists. */
-async function freeBytesAt(path: string): Promise<{ folder: string; free: number }> {
-  for (let folder = resolve(path); ; folder = dirname(folder)) {
-    try {
-      const fs = await statfs(folder);
-      return { folder, free: fs.bavail * fs.bsize };
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT' || dirname(folder) === folder) throw err;
-    }
-  }
 }
 
 /**

@@ -5,6 +5,8 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
+import { freeBytesAt } from '../core/free-space.js';
+import { formatBytes } from '../core/format.js';
 import { copyTree, digestTree, type TreeDigest } from './copy.js';
 import type { FindResult, VolumeReport } from './find.js';
 
@@ -54,6 +56,7 @@ export function copyFolderName(volume: string, now: Date): string {
  * root's again, so no later server, each of another account, reads a copy that is kept.
  */
 export async function copyVolume(v: VolumeReport, scratchRoot: string, now: Date): Promise<VolumeCopy> {
+  await requireRoom(v, scratchRoot);
   const dir = join(scratchRoot, copyFolderName(v.name, now));
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
@@ -62,6 +65,26 @@ export async function copyVolume(v: VolumeReport, scratchRoot: string, now: Date
   const digest = await copyTree(original, copyDir, { linkScope: v.path });
   await chmod(copyDir, 0o700);
   return { copyDir, original, volume: v.path, digest };
+}
+
+/** What a copy writes beyond its files' sizes: the server's own files while it runs on it (its log, crash recovery's WAL). */
+const MARGIN = 1.1;
+/** Left free on the scratch disk after the copy, which may hold the run's journal and the operator's own files. */
+const RESERVE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Refuses a copy the scratch folder's disk would not hold, before a byte is written: the copy takes
+ * its files' sizes, a sparse file its whole size (a tenant's file may claim terabytes on a few blocks).
+ */
+async function requireRoom(v: VolumeReport, scratchRoot: string): Promise<void> {
+  const size = v.postgres?.sizeBytes ?? 0;
+  const needed = Math.ceil(size * MARGIN + RESERVE_BYTES);
+  const { folder, free } = await freeBytesAt(scratchRoot);
+  if (free >= needed) return;
+  throw new UsageError(
+    `${folder} has ${formatBytes(free)} free; the copy of ${v.name}'s data folder takes its files' sizes, ${formatBytes(size)} (a sparse file its whole size), ${formatBytes(needed)} with a margin`,
+    { hint: `nothing was copied; give --scratch a folder on a disk with room (df -h), or free space on ${folder}` },
+  );
 }
 
 /** Throws when the original's digest differs from the one taken while copying. */

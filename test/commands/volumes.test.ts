@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderFind, renderLook, sourceFlags } from '../../src/commands/volumes.js';
 import { findVolumes } from '../../src/volumes/find.js';
+import { copyVolume } from '../../src/volumes/session.js';
 import { pgControl96 } from '../support/pg-volumes.js';
 import { RESOLVED } from '../../src/systems/pg-control-layouts.js';
 import { crc32c } from '../../src/systems/pg-control.js';
@@ -136,5 +137,24 @@ describe('renderLook', () => {
     });
     expect(text).not.toMatch(/^1\. vol_other/m);
     expect(text.match(/\\n1\. vol_other/g)).toHaveLength(2);
+  });
+});
+
+describe('a copy for volumes look', () => {
+  it('is refused before a byte is written when the scratch disk would not hold it, naming the sizes', async () => {
+    const found = await findVolumes({ volumesRoot: root });
+    const v = found.candidates.find((c) => c.name === 'first')!;
+    const scratch = mkdtempSync(join(tmpdir(), 'volumes-room-'));
+    try {
+      const huge = { ...v, postgres: { ...v.postgres!, sizeBytes: 2 ** 45 } };
+      await expect(copyVolume(huge, scratch, new Date())).rejects.toThrow(
+        /free; the copy of first's data folder takes its files' sizes, 32\.0 TiB \(a sparse file its whole size\)/,
+      );
+      expect(readdirSync(scratch)).toEqual([]);
+      const copy = await copyVolume(v, scratch, new Date());
+      expect(readdirSync(copy.copyDir).sort()).toEqual(['PG_VERSION', 'global']);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
