@@ -5,6 +5,10 @@
 import { newCluster } from './support/params.js';
 import { defineAction, type ActionDef, output, required } from '../engine/runbook/index.js';
 import { StepFailed } from '../core/errors.js';
+import type { EtcdKeys } from '../core/seams.js';
+import type { StepContext } from '../engine/executor/index.js';
+import { oneLine } from '../core/display.js';
+import { quote } from '../core/command-line.js';
 import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
 import type { Redactor } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
@@ -200,9 +204,13 @@ const moveDataAside = defineAction({
 
 const start = defineAction({
   name: 'cell.start-container',
-  summary: 'Start the container, once no /leader or member key of its own is left in etcd; it restores from the archive now at its prefix',
+  summary:
+    "Start the container, once no /leader or member key of its own is left in etcd and /initialize holds the archive's system identifier; it restores from the archive now at its prefix",
   effect: 'write',
-  params: { ...where, etcdHostPort: required('string', 'ETCD_HOST_PORT of the container') },
+  params: {
+    ...newCluster,
+    archiveUrl: required('string', "the container's own prefix, which now holds the old archive (its sysids/sysid)"),
+  },
   outputs: {
     started: output('boolean', 'docker start succeeded'),
     staleKeys: output('string', 'what became of a /leader or member key of its own found before the start'),
@@ -214,12 +222,41 @@ const start = defineAction({
       // A key left by the kill (a resume long after, or a stop this run did not make) still stands in its way.
       const etcd = await (await ctx.cell(p.cellIp)).etcd(p.etcdHostPort);
       staleKeys = await clearStoppedNodeKeys(ctx, etcd, keysOfNode(info, p.container), p.container, 'before the start');
+      await requireInitialized(ctx, etcd, p);
     }
     await bringContainerTo(ctx, p, info, 'running');
     return { started: true, staleKeys };
   },
   probe: (ctx, p) => probeContainerIs(ctx, p, 'running', { started: true, staleKeys: 'checked before the start' }),
 });
+
+/**
+ * `/initialize` as the reset left it, just before the start: set again when gone (a run journaled
+ * before the reset set it, or a hand that deleted it), and the start refused when it holds another
+ * system identifier: something wrote it since, such as the container itself, run again since the stop
+ * (Docker starts a stopped container of restart policy `always` again when its daemon restarts).
+ */
+async function requireInitialized(
+  ctx: StepContext,
+  etcd: EtcdKeys,
+  p: { instanceGuid: string; archiveUrl: string; container: string },
+): Promise<void> {
+  const sysid = await archivedSysid(ctx, p.archiveUrl, NO_SYSID);
+  const key = initializeKey(p);
+  const value = await etcd.get(key);
+  if (value === sysid) return;
+  if (value === null) {
+    await etcd.set(key, sysid);
+    ctx.note(`before the start: ${key} was gone; set again to ${sysid}, the archive's (${sysidUrl(p.archiveUrl)})`);
+    return;
+  }
+  throw new StepFailed(
+    `etcd's ${key} holds ${oneLine(value)}, not the restored archive's ${sysid}: something wrote it since the reset, such as ${p.container} run again since the stop (Docker restarts a stopped container of policy always when its daemon restarts)`,
+    {
+      hint: `nothing was started. Check \`${quote(['docker', 'inspect', p.container])}\` (State.StartedAt) and that the archive at ${p.archiveUrl} is still the copy (dingo-recover archive verify); then set ${key} to ${sysid} and resume`,
+    },
+  );
+}
 
 const reconcile = defineAction({
   name: 'cell.reconcile-credentials',

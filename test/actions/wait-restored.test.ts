@@ -46,11 +46,14 @@ async function swapped(opts: { clearKeys?: boolean; resetEtcd?: boolean; copy?: 
   );
   w.world.state.s3[BUCKET] = opts.copy === false ? kept : { ...kept, ...copied };
   if (opts.resetEtcd !== false) {
-    w.world.state.etcd = withoutKeys(w.world.state.etcd, [`/service/${NEW_GUID}/optime/leader`]);
-    w.world.state.etcd[`/service/${NEW_GUID}/initialize`] = archivedSysid(w.world.state.s3[BUCKET], NEW) ?? '';
+    // Set to the copied archive's system identifier; with no archive copied, there is none to set.
+    const archived = archivedSysid(w.world.state.s3[BUCKET], NEW);
+    w.world.state.etcd = withoutKeys(w.world.state.etcd, [`/service/${NEW_GUID}/optime/leader`, `/service/${NEW_GUID}/initialize`]);
+    if (archived) w.world.state.etcd[`/service/${NEW_GUID}/initialize`] = archived;
   }
   w.world.state.cells[CELL]!.files[w.container().mounts[0]!.Source] = [];
-  if (opts.clearKeys === false) await w.docker('start', CONTAINER);
+  // Without the reset or the copy, the start step would refuse: the container is started by hand, to be watched failing.
+  if (opts.clearKeys === false || opts.resetEtcd === false || opts.copy === false) await w.docker('start', CONTAINER);
   else await w.action('cell.start-container').run(w.ctx, START_PARAMS, {});
   w.shown.evidence.length = 0;
   return w;

@@ -91,7 +91,7 @@ export type RestoreWorld = ReturnType<typeof restoreWorld>;
 /** The parameters each cell step of recover-instance takes here. */
 const AT = { cellIp: CELL, container: CONTAINER };
 export const STOP_PARAMS = { ...AT, instanceGuid: NEW_GUID, etcdHostPort: ETCD };
-export const START_PARAMS = { ...AT, etcdHostPort: ETCD };
+export const START_PARAMS = { ...AT, etcdHostPort: ETCD, instanceGuid: NEW_GUID, archiveUrl: NEW_ARCHIVE };
 export const WAIT_PARAMS = {
   ...AT,
   archiveUrl: OLD_ARCHIVE,

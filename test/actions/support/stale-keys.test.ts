@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readKey, setKey } from '../../../src/rehearsal/world-etcd.js';
+import { withoutKeys } from '../../../src/rehearsal/json-state.js';
 import {
   CELL,
   CONTAINER,
@@ -12,6 +13,7 @@ import {
   LEADER_KEY,
   MEMBER,
   MEMBER_KEY,
+  NEW_GUID,
   OTHER_LEADER_KEY,
   START_PARAMS,
   STOP_PARAMS,
@@ -109,6 +111,8 @@ describe('a cell that answers in a shape Docker never prints', () => {
   });
 });
 
+const INITIALIZE_KEY = `/service/${NEW_GUID}/initialize`;
+
 describe('cell.start-container', () => {
   it('deletes the keys a stop it did not make left, then starts: the container restores instead of waiting', async () => {
     const w = restoreWorld();
@@ -129,6 +133,30 @@ describe('cell.start-container', () => {
       `before the start: etcd has no ${LEADER_KEY} (Patroni released it, or its TTL ran out)`,
       `before the start: etcd has no ${MEMBER_KEY} (its TTL ran out, or it was deleted)`,
     ]);
+  });
+
+  it("sets /initialize again when it is gone, to the archive's system identifier, then starts", async () => {
+    const w = restoreWorld();
+    await w.action('cell.stop-container').run(w.ctx, STOP_PARAMS, {});
+    const archived = w.world.state.etcd[INITIALIZE_KEY]!;
+    w.world.state.etcd = withoutKeys(w.world.state.etcd, [INITIALIZE_KEY]);
+    await w.action('cell.start-container').run(w.ctx, START_PARAMS, {});
+    expect(w.shown.notes).toContain(
+      `before the start: ${INITIALIZE_KEY} was gone; set again to ${archived}, the archive's (s3://our-postgresql-backups/backups/${NEW_GUID}/wal/sysids/sysid)`,
+    );
+    expect(w.world.state.etcd[INITIALIZE_KEY]).toBe(archived);
+    expect(w.container().running).toBe(true);
+  });
+
+  it('refuses to start while /initialize holds another system identifier than the archive, and starts nothing', async () => {
+    const w = restoreWorld();
+    await w.action('cell.stop-container').run(w.ctx, STOP_PARAMS, {});
+    setKey(w.world, INITIALIZE_KEY, '6263019934712345999');
+    await expect(w.action('cell.start-container').run(w.ctx, START_PARAMS, {})).rejects.toThrow(
+      `etcd's ${INITIALIZE_KEY} holds 6263019934712345999, not the restored archive's`,
+    );
+    expect(w.container().running).toBe(false);
+    expect(w.world.state.etcd[INITIALIZE_KEY]).toBe('6263019934712345999');
   });
 
   it('refuses to start while another node holds /leader, and changes nothing', async () => {

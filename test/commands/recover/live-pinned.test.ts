@@ -12,7 +12,7 @@ import { sshdAvailable } from '../../support/sshd.js';
 import { etcdAvailable } from '../../support/etcd.js';
 import { prepareCase, startLiveServers, type LiveCase, type LiveServers } from '../../support/live/platform.js';
 import { NEW_SYSID, assertRecovered, expected } from '../../support/live/recovered.js';
-import { BUCKET, OLD_GUID, OLD_SYSID, ONE_RUN_MS, archivePrefix, newArchive } from '../../support/live/shared.js';
+import { BUCKET, OLD_GUID, ONE_RUN_MS, archivePrefix, newArchive } from '../../support/live/shared.js';
 import { ifStarted } from '../../support/started.js';
 import { readJournal } from '../../../src/engine/journal/index.js';
 import { DEFAULT_RUNBOOK, runbookPath } from '../../../src/commands/package-files.js';
@@ -182,7 +182,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
     });
   });
 
-  describe('a container that serves another database than the restored one', () => {
+  describe("a prefix that lost the archive's sysids/sysid after the etcd reset", () => {
     let c: LiveCase;
     let killed: CliResult;
     let stopped: CliResult;
@@ -194,8 +194,8 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
         env: { ...c.env, DINGO_RECOVER_FAILPOINTS: 'step:reset-etcd' },
       });
       runId = runIdOf(killed.stdout);
-      // Its prefix loses the archive's sysids/sysid once etcd was reset: started on an empty /data,
-      // Dingo's container then finds nothing to restore and initialises a database of its own.
+      // Started on an empty /data with it gone, Dingo's container would find nothing to restore and
+      // initialise a database of its own, archived over the copy.
       await servers.s3.deleteMany(BUCKET, [`${archivePrefix(c.newGuid)}sysids/sysid`]);
       stopped = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
       again = await runCli(['resume', runId, '--yes', '--state-dir', c.stateDir], { env: c.env });
@@ -204,24 +204,20 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)('the archive locations are pin
       await ifStarted(c)?.cleanup();
     });
 
-    it('stops at wait-restored, naming what is served instead, goes no further and stays resumable', async () => {
+    it('stops before the start, naming the object, starts nothing and stays resumable', async () => {
       expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
       expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
-      // The database the container serves: the one it initialised, the new instance's.
-      const served = c.readCell().containers[c.container]!.pg.sysid;
-      expect(served).not.toBe(OLD_SYSID);
-      const said = [
-        `${c.container} serves the database with system identifier ${served}, not the restored one`,
-        `s3://${BUCKET}/${archivePrefix(OLD_GUID)} holds ${OLD_SYSID}`,
-      ];
-      for (const part of said) expect(stopped.stdout).toContain(part);
+      const said = `s3://${BUCKET}/${archivePrefix(c.newGuid)}sysids/sysid cannot be read`;
+      expect(stopped.stdout).toContain(said);
+      expect(stopped.stdout).toContain("so /initialize cannot be set to the restored database's");
+      // The container was never started on the broken prefix: it serves nothing.
+      expect(c.readCell().containers[c.container]!.running).toBe(false);
       const events = readJournal(join(c.stateDir, 'runs', runId, 'journal.ndjson'));
       // Once by the resume, once by the resume after it.
-      expect(events.flatMap((e) => (e.type === 'step.failed' ? [e.step] : []))).toEqual(['wait-restored', 'wait-restored']);
-      expect(events.some((e) => e.type === 'step.started' && e.step === 'reconcile-credentials')).toBe(false);
-      // A resume checks again, and is not fooled into "done".
+      expect(events.flatMap((e) => (e.type === 'step.failed' ? [e.step] : []))).toEqual(['start-container', 'start-container']);
+      expect(events.some((e) => e.type === 'step.started' && e.step === 'wait-restored')).toBe(false);
       expect(again.code, again.stdout + again.stderr).toBe(1);
-      for (const part of said) expect(again.stdout).toContain(part);
+      expect(again.stdout).toContain(said);
       const runs = await runCli(['runs', '--json', '--state-dir', c.stateDir], { env: c.env });
       expect(JSON.parse(runs.stdout).runs).toEqual([expect.objectContaining({ runId, status: 'failed' })]);
     });
