@@ -3,8 +3,9 @@
  * the same row counts (an interrupted check's server and folder found by its journaled plan and
  * removed first), and the original data folder exactly as it was when it was copied.
  */
+import { present } from '../core/file-kind.js';
 import { randomBytes } from 'node:crypto';
-import { lstat, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
 import { failpoint } from '../core/failpoints.js';
@@ -26,11 +27,7 @@ const CHECK_PREFIX = 'dingo-restore-check-';
 async function removeEarlierCheck(ctx: StepContext, folder: string | undefined): Promise<string> {
   if (folder === undefined)
     return 'the earlier attempt journaled no scratch folder (an older version made it): nothing of it is looked for';
-  const there = await lstat(folder).then(
-    () => true,
-    () => false,
-  );
-  if (!there) return `the earlier attempt left nothing in ${folder}`;
+  if (!(await present(folder))) return `the earlier attempt left nothing in ${folder}`;
   if (dirname(folder) !== ctx.runtime.scratch || !basename(folder).startsWith(CHECK_PREFIX) || !(await isCheckFolder(folder))) {
     throw new StepFailed(`${folder}, journaled as the folder of the earlier attempt's scratch server, is not a folder this tool made`, {
       hint: `look at what ${folder} is, move it aside, then resume`,

@@ -1,4 +1,5 @@
 import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 
 /** What a path is, for messages: "a FIFO", "a symbolic link"… (from its lstat). */
 export function kindOf(st: Stats): string {
@@ -10,3 +11,10 @@ export function kindOf(st: Stats): string {
   if (st.isCharacterDevice()) return 'a character device';
   return 'a block device';
 }
+
+/** Something is at `path`, of any kind (a link is not followed: a dangling one is there too). */
+export const present = (path: string): Promise<boolean> =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );

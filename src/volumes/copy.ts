@@ -16,6 +16,7 @@
  * The copy is the server account's alone: folders 0700, files 0600. Its digest is taken while
  * copying and again at the end.
  */
+import { present } from '../core/file-kind.js';
 import { createHash, type Hash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { chown, lstat, mkdir, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
@@ -182,11 +183,7 @@ export async function digestTree(src: string, linkScope?: string): Promise<TreeD
 
 /** Copies the data folder `src` to `dest` (which must not exist yet) and returns the digest of `src` as it was read. */
 export async function copyTree(src: string, dest: string, opts: CopyOptions = {}): Promise<TreeDigest> {
-  const exists = await lstat(dest).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new Error(`${dest} already exists; a copy is only made into a new folder`);
+  if (await present(dest)) throw new Error(`${dest} already exists; a copy is only made into a new folder`);
   await mkdir(dirname(dest), { recursive: true });
   return new Walk(await realpath(src), dest, opts).run();
 }

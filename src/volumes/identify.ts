@@ -3,6 +3,7 @@
  * PostgreSQL data folder (PG_VERSION and global/pg_control), or Redis, MySQL/MariaDB, MongoDB,
  * nothing, or something else. Every file is opened read-only; nothing is written.
  */
+import { present } from '../core/file-kind.js';
 import { missingStartWal } from './start-wal.js';
 import { someOf } from '../core/screen-lines.js';
 import { formatBytes } from '../core/format.js';
@@ -95,12 +96,6 @@ export interface Identified {
 }
 
 const exists = (path: string): Promise<boolean> => pathIs(path, 'exists');
-/** Something is at `path` (a link is not followed). */
-const present = (path: string): Promise<boolean> =>
-  lstat(path).then(
-    () => true,
-    () => false,
-  );
 
 /**
  * The first bytes of a file of the volume: a regular file inside it only (no link followed, no FIFO

@@ -2,16 +2,10 @@
  * Whether a data folder's WAL folder holds what a start reads first: the segments of the latest
  * checkpoint record and of its REDO point, named from pg_control (read, never by a server).
  */
+import { present } from '../core/file-kind.js';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PgControl } from '../systems/pg-control.js';
-
-/** Something is at `path` (a link is not followed). */
-const present = (path: string): Promise<boolean> =>
-  lstat(path).then(
-    () => true,
-    () => false,
-  );
 
 /** The name of the WAL segment holding LSN on timeline TLI, for segments of SIZE bytes (XLByteToSeg, XLogFileName). */
 function segmentName(lsn: string, tli: number, size: number): string {
