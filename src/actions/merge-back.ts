@@ -20,6 +20,7 @@ import {
   describePatch,
   diffTables,
   leftAsTheyAre,
+  missedChildren,
   undecided,
   UPDATE_CHOICES,
   type TableDiffs,
@@ -169,7 +170,10 @@ const plan = defineAction({
     inserts: output('number', 'rows put back'),
     updates: output('number', 'rows reverted'),
     tables: output('string[]', 'per table: the rows the patch puts back, reverts and leaves as they are, with the first ones'),
-    left: output('string[]', 'per table: the changed rows the patch leaves as they are (conflicts, rows not chosen), with the first ones'),
+    left: output(
+      'string[]',
+      'per table: the changed rows the patch leaves as they are (conflicts, rows not chosen), with the first ones; and the tables not named whose rows a delete put back took with it',
+    ),
   },
   result: (o) =>
     o.patchFile
@@ -229,13 +233,15 @@ const plan = defineAction({
     const lines = diffs.tables.map((d) => describeDiff(d));
     for (const l of lines) ctx.note(l);
     if (diffs.tables.length > 1) ctx.note(describeOrder(p.tables, diffs));
+    const missed = missedChildren(diffs);
+    for (const m of missed) ctx.warn(m);
     const choice = await updatesChoice(ctx, p.updates, diffs);
     const header = [
       `dingo-recover merge back, run ${ctx.runId}: the rows of the copy ${p.copyName} deleted or changed since, into the live database`,
       `rows chosen: ${choice}; one transaction; it refuses itself when the live rows are not as the plan saw them`,
     ];
     const merge = choosePatch(diffs, choice, leader.apps.user, header);
-    const left = leftAsTheyAre(merge);
+    const left = [...leftAsTheyAre(merge), ...missed];
     if (!merge.inserts && !merge.updates) {
       ctx.evidence('nothing to write: no row of the copy is missing or changed in the live tables (or none was chosen)');
       return { ...EMPTY, database, tables: lines, left };

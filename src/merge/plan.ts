@@ -10,7 +10,7 @@ import type { Query, QueryLines } from '../systems/pg-query.js';
 import { diffStreams, type ChangedRow, type TableDiff } from './diff.js';
 import { renderPatch, type TablePatch } from './patch.js';
 import { rowsByKey, type TableRow } from './table-rows.js';
-import { readForeignKeys } from './foreign-keys.js';
+import { amongTables, changedWithParent, readForeignKeys, type ForeignKey } from './foreign-keys.js';
 import { parentsFirst } from './table-order.js';
 import { checkPatchLanguage } from './patch-language.js';
 import { jsonRows } from './json-rows.js';
@@ -55,6 +55,8 @@ export interface TableDiffs {
   deferred: boolean;
   /** The search_path the live role's sessions start with (its own setting, or its database's): the patch puts pg_catalog before it. */
   searchPath: string;
+  /** The foreign keys of tables not named whose rows a delete in a named table deletes or changes with it. */
+  unnamedChildren: ForeignKey[];
 }
 
 /**
@@ -75,14 +77,20 @@ export async function diffTables(copy: MergeSide, live: MergeSide, r: MergeReque
   }
   await checkPatchLanguage(live.query, r.database);
   const names = shapes.map(tableName);
-  const order = parentsFirst(names, await readForeignKeys(live.query, r.database, names));
+  const keys = await readForeignKeys(live.query, r.database, names);
+  const order = parentsFirst(names, amongTables(keys, names));
   const tables: TableDiffs['tables'] = [];
   for (const shape of order.tables.map((t) => shapes[names.indexOf(t)]!)) {
     const table = tableName(shape);
     const rows = (side: MergeSide) => rowsByKey(side.lines, r.database, shape);
     tables.push({ table, shape, diff: await diffStreams(rows(copy), rows(live), r.incidentXid, table) });
   }
-  return { tables, deferred: order.deferred, searchPath: await startingSearchPath(live.query, r.database) };
+  return {
+    tables,
+    deferred: order.deferred,
+    searchPath: await startingSearchPath(live.query, r.database),
+    unnamedChildren: changedWithParent(keys, names),
+  };
 }
 
 /** The search_path the live role's sessions start with, before ours set it: pg_settings' reset value. */
@@ -223,4 +231,23 @@ export function describeOrder(named: readonly string[], diffs: TableDiffs): stri
       ? ''
       : ' (parents before the tables whose foreign keys reference them)';
   return `the patch writes ${order.join(', ')} in this order${why}`;
+}
+
+/**
+ * The tables not named whose rows went with the rows put back: a delete in a named table deleted or
+ * changed them through their foreign key (ON DELETE CASCADE, SET NULL, SET DEFAULT), and the patch,
+ * writing only the tables named, does not put them back. One line per key, for the screen and the report.
+ */
+export function missedChildren(diffs: TableDiffs): string[] {
+  return diffs.unnamedChildren.flatMap((k) => {
+    const deleted = diffs.tables.find((t) => t.table === k.parent)?.diff.inserts.length ?? 0;
+    if (!deleted) return [];
+    const what =
+      k.onDelete === 'cascade'
+        ? `its rows that referenced them were deleted with them (${k.name}: ON DELETE CASCADE) and are not put back`
+        : `its rows that referenced them had their reference ${k.onDelete === 'set null' ? 'set to NULL' : 'set to its default'} (${k.name}: ON DELETE ${k.onDelete.toUpperCase()}) and are not reverted`;
+    return [
+      `${k.child} is not merged: ${deleted} row(s) of ${k.parent} deleted since are put back, but ${what}; name ${k.child} in inputs.merge too (a new run) to bring them back`,
+    ];
+  });
 }
