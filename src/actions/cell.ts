@@ -9,12 +9,13 @@ import type { EtcdKeys } from '../core/seams.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { oneLine } from '../core/display.js';
 import { quote } from '../core/command-line.js';
-import { CellDocker, type ContainerInfo } from '../adapters/docker.js';
+import { CellDocker } from '../adapters/docker.js';
 import type { Redactor } from '../core/redact.js';
 import { utcStamp } from '../core/utc-stamp.js';
 import { failpoint } from '../core/failpoints.js';
 import { describeLogin, loginChain } from '../adapters/postgres.js';
 import { reconcilePasswords, psqlAs } from '../adapters/psql.js';
+import { containerRoles } from '../adapters/container-roles.js';
 import { listDir, moveContentsAside } from '../adapters/cell-files.js';
 import { archivedSysid, containerArchiveUrl, sysidUrl } from './support/served.js';
 import {
@@ -268,11 +269,12 @@ const reconcile = defineAction({
   async run(ctx, p) {
     const docker = await cellDocker(ctx, p.cellIp);
     const info = await inspectOrFail(ctx, p.cellIp, p.container);
-    const roles = newCredentials(info);
+    const roles = containerRoles(info.env, ctx.runtime.redactor);
     if (roles.length === 0)
-      throw new StepFailed(`container ${p.container} has no *_USERNAME/*_PASSWORD in its environment`, {
-        hint: 'an old broker? set the passwords by hand, then resume',
+      throw new StepFailed(`container ${p.container} names none of its roles' passwords in its environment`, {
+        hint: "set the restored roles' passwords to those the broker hands out on bind (cf service-key), then resume",
       });
+    ctx.evidence(`the roles the broker hands out on bind, from ${roles[0]!.from}: ${roles.map((r) => r.role).join(', ')}`);
     const known = await oldSuperuser(ctx, info, p.oldInstanceGuid);
     const login = await reconcilePasswords(docker, p.container, roles, loginChain(info, ctx.runtime.redactor, known));
     if (login)
@@ -285,8 +287,8 @@ const reconcile = defineAction({
     const info = await docker.inspect(p.container);
     if (!info) return { done: false, why: `no container ${p.container} on cell ${p.cellIp}` };
     if (!info.state.running) return { done: false, why: `container ${p.container} is not running, so no login can be tried` };
-    const roles = newCredentials(info);
-    if (roles.length === 0) return { done: false, why: `container ${p.container} has no *_USERNAME/*_PASSWORD in its environment` };
+    const roles = containerRoles(info.env, ctx.runtime.redactor);
+    if (roles.length === 0) return { done: false, why: `container ${p.container} names none of its roles' passwords in its environment` };
     const refused: string[] = [];
     for (const r of roles) {
       const answer = await logsInWith(docker, p.container, r, ctx.runtime.redactor);
@@ -298,13 +300,6 @@ const reconcile = defineAction({
     return { done: false, why: `not every role logs in with the new instance's password yet: ${refused.join('; ')}` };
   },
 });
-
-/** The roles and passwords the broker hands out on bind: the new container's *_USERNAME/*_PASSWORD. */
-function newCredentials(info: ContainerInfo): { role: string; password: string }[] {
-  return (['ADMIN', 'SUPERUSER', 'APPUSER'] as const)
-    .map((k) => ({ role: info.env[`${k}_USERNAME`] ?? '', password: info.env[`${k}_PASSWORD`] ?? '' }))
-    .filter((r) => r.role && r.password);
-}
 
 /** The query a login check runs: it answers with the role the session logged in as. */
 const LOGIN_CHECK_QUERY = 'select current_user';

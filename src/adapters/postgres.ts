@@ -7,6 +7,7 @@ import { StepFailed } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
 import type { DbLogin } from '../core/seams.js';
 import type { CellDocker, ContainerInfo } from './docker.js';
+import { containerRole } from './container-roles.js';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = '5432';
@@ -37,16 +38,14 @@ export function describeLogin(login: PgLogin): string {
 }
 
 /**
- * The role apps bind with (APPUSER_USERNAME and its password), logged in as itself: a function of the
+ * The role apps bind with (APPUSER_USERNAME and its password, or the image's when the broker gave the
+ * container none: container-roles.ts), logged in as itself: a function of the
  * tenant's that runs in its session has that role's powers and no more. Logged in as a superuser and
  * SET ROLE to it, a function could RESET ROLE back to the superuser. Null when the container names none.
  */
 export function appLogin(info: ContainerInfo, redactor: Redactor): PasswordLogin | null {
-  const user = info.env.APPUSER_USERNAME;
-  const password = info.env.APPUSER_PASSWORD;
-  if (!user || !password) return null;
-  redactor.register(password);
-  return { user, password };
+  const apps = containerRole(info.env, 'APPUSER', redactor);
+  return apps && { user: apps.role, password: apps.password };
 }
 
 /**
@@ -61,12 +60,10 @@ export function requireAppLogin(info: ContainerInfo, redactor: Redactor, contain
   });
 }
 
-/** The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD), else `postgres`. */
+/** The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD, else the image's defaults: container-roles.ts), else `postgres`. */
 function superuserLogin(info: ContainerInfo, redactor: Redactor): PgLogin {
-  const user = info.env.SUPERUSER_USERNAME || 'postgres';
-  const password = info.env.SUPERUSER_PASSWORD;
-  redactor.register(password);
-  return password ? { user, password } : { user };
+  const su = containerRole(info.env, 'SUPERUSER', redactor);
+  return su ? { user: su.role, password: su.password } : { user: info.env.SUPERUSER_USERNAME || 'postgres' };
 }
 
 /** The login chain of a container as docker inspect shows it now. */

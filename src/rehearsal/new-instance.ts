@@ -9,6 +9,7 @@ import type { SimContainer } from './cell-world.js';
 import type { Placement, SimWorld } from './world-state.js';
 import { brokerGeneration, logProvision, nodesToMake } from './broker-generation.js';
 import { growCluster } from './grow.js';
+import { brokerGaveRoles, containerRoles } from '../adapters/container-roles.js';
 
 const etag = (s: string): string => createHash('md5').update(s).digest('hex');
 
@@ -63,7 +64,7 @@ export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
   const name = `cf-${placement.nodeUuid}`;
   const now = world.tick(5000).toISOString();
   startContainer(world, placement, instance, name, now);
-  const roles = rolesOf(placement.env);
+  const roles = rolesOf(placement.env, placement.nodeUuid);
   world.state.serving[name] = placement.sysid;
   world.state.databases[placement.sysid] ??= { description: `the empty database of the new instance ${instance.guid}`, roles };
   registerInEtcd(world, placement, instance.guid);
@@ -90,13 +91,14 @@ export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
   );
 }
 
-/** The three roles the broker creates, with the passwords it chose. */
-function rolesOf(env: Placement['env']): Record<string, string> {
-  return {
-    [env.ADMIN_USERNAME]: env.ADMIN_PASSWORD,
-    [env.SUPERUSER_USERNAME]: env.SUPERUSER_PASSWORD,
-    [env.APPUSER_USERNAME]: env.APPUSER_PASSWORD,
-  };
+/**
+ * The roles the container's Patroni creates: the broker's, or the image's defaults when it gave none
+ * (adapters/container-roles.ts), whose admin password run.sh draws at random (pwgen -s -1 16).
+ */
+function rolesOf(env: Placement['env'], nodeUuid: string): Record<string, string> {
+  const roles = Object.fromEntries(containerRoles(env).map((r) => [r.role, r.password]));
+  if (!brokerGaveRoles(env)) roles.pgadmin = `pwgen-${nodeUuid.slice(0, 11)}`;
+  return roles;
 }
 
 function containerEnv(env: Placement['env'], guid: string, nodeUuid: string): string[] {
@@ -107,7 +109,10 @@ function containerEnv(env: Placement['env'], guid: string, nodeUuid: string): st
     'WALE_BACKUP_THRESHOLD_MEGABYTES=10240',
     `PATRONI_SCOPE=${guid}`,
     `NODE_ID=${nodeUuid}`,
-    ...pass('ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SUPERUSER_USERNAME', 'SUPERUSER_PASSWORD', 'APPUSER_USERNAME', 'APPUSER_PASSWORD'),
+    // The broker's roles, when it gives them (the 2016 broker gives none).
+    ...(['ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SUPERUSER_USERNAME', 'SUPERUSER_PASSWORD', 'APPUSER_USERNAME', 'APPUSER_PASSWORD'] as const)
+      .filter((n) => env[n])
+      .map((n) => `${n}=${env[n]}`),
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   ];
 }
@@ -127,7 +132,13 @@ function startContainer(world: SimWorld, placement: Placement, instance: NewInst
     startedAt: now,
     finishedAt: '0001-01-01T00:00:00Z',
     logs: [],
-    pg: { ready: true, inRecovery: false, pollsUntilPromoted: 0, sysid: placement.sysid, roles: rolesOf(placement.env) },
+    pg: {
+      ready: true,
+      inRecovery: false,
+      pollsUntilPromoted: 0,
+      sysid: placement.sysid,
+      roles: rolesOf(placement.env, placement.nodeUuid),
+    },
   };
   cell.containers[name] = container;
   cell.files[dataDir] = ['postgres0', 'wal-e'];

@@ -56,12 +56,13 @@ export interface Placement {
     AWS_REGION: string;
     AWS_ACCESS_KEY_ID: string;
     AWS_SECRET_ACCESS_KEY: string;
-    ADMIN_USERNAME: string;
-    ADMIN_PASSWORD: string;
-    SUPERUSER_USERNAME: string;
-    SUPERUSER_PASSWORD: string;
-    APPUSER_USERNAME: string;
-    APPUSER_PASSWORD: string;
+    /** The roles the broker gives the container; the 2016 broker gives none, and the image's defaults apply (adapters/container-roles.ts). */
+    ADMIN_USERNAME?: string;
+    ADMIN_PASSWORD?: string;
+    SUPERUSER_USERNAME?: string;
+    SUPERUSER_PASSWORD?: string;
+    APPUSER_USERNAME?: string;
+    APPUSER_PASSWORD?: string;
   };
 }
 

@@ -13,12 +13,14 @@
  * local lines ask. Nothing runs as root: psql runs what a script tells it to (`\!`), and a
  * container's root is no root of this machine.
  */
+import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult, ContainerServer, ContainerServers, DatabaseCall, LocalProcesses } from '../core/seams.js';
 import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import { psqlArgs, restoreArgs } from '../adapters/container-database.js';
+import { brokerGaveRoles, containerRoles } from '../adapters/container-roles.js';
 import { useList } from '../adapters/pg-load-plan.js';
 import { pathIs, serverRoot } from './pg-install.js';
 import {
@@ -46,17 +48,23 @@ interface Running {
   postmaster?: Postmaster;
 }
 
-/** The roles the broker gave the container (its environment), with their passwords, as SQL. */
+/**
+ * The roles the container's Patroni creates, with their passwords, as SQL: the broker's (its
+ * environment), or the image's defaults when it gave none (adapters/container-roles.ts), the admin's
+ * password then drawn at random as run.sh's pwgen does.
+ */
 export function rolesSql(env: Record<string, string>): string {
-  const roles: [string | undefined, string | undefined, string][] = [
-    [env.SUPERUSER_USERNAME, env.SUPERUSER_PASSWORD, 'SUPERUSER'],
-    [env.ADMIN_USERNAME, env.ADMIN_PASSWORD, 'CREATEDB CREATEROLE'],
-    [env.APPUSER_USERNAME, env.APPUSER_PASSWORD, ''],
-  ];
-  return roles
-    .filter(([user]) => user)
-    .map(([user, password, attrs]) => `CREATE ROLE ${sqlIdent(user!)} LOGIN ${attrs} PASSWORD ${sqlLiteral(password ?? '')};`)
-    .join('\n');
+  const attrs = { SUPERUSER: 'SUPERUSER', ADMIN: 'CREATEDB CREATEROLE', APPUSER: '' } as const;
+  const roles = containerRoles(env).map((r) => ({ ...r, attrs: attrs[r.kind] }));
+  if (!brokerGaveRoles(env))
+    roles.push({
+      kind: 'ADMIN',
+      role: 'pgadmin',
+      password: randomBytes(12).toString('base64url'),
+      from: "the image's defaults (the broker gave the container none)",
+      attrs: attrs.ADMIN,
+    });
+  return roles.map((r) => `CREATE ROLE ${sqlIdent(r.role)} LOGIN ${r.attrs} PASSWORD ${sqlLiteral(r.password)};`).join('\n');
 }
 
 /** The servers of one run's world, its folder `folder` (`<scratch>/dingo-world-<run-id>`). */
