@@ -36,8 +36,13 @@ export function cfCurlHasFail(version: string): boolean {
   return compareVersions(version, '6.43.0') >= 0;
 }
 
-/** The version from `cf version` / `cf -v` output (`cf version 8.9.1+6c6aa0f.2024-11-05`). */
+/**
+ * The version from `cf version` / `cf -v` output (`cf version 8.9.1+6c6aa0f.2024-11-05`). The CLI names
+ * itself as it was run (cloudfoundry/cli command/common/version_command.go prints `{{.BinaryName}}
+ * version`, the base name of os.Args[0]): `cf7 version 7.7.2…`, `cf8 version 8.9.1…` from the cf7-cli
+ * and cf8-cli packages, `cf.exe version …`.
+ */
 export function parseCfVersionOutput(stdout: string): string | null {
-  const m = /^cf(?:\.exe)? version (\S+)/m.exec(stdout);
+  const m = /^\S+ version (\d+\.\d+\S*)/m.exec(stdout);
   return m ? m[1]! : null;
 }

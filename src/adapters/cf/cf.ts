@@ -85,7 +85,7 @@ export class CfCli extends CliProgram {
         ['version'],
         r,
         'Reading the cf CLI version',
-        'Check that the cf CLI is installed and on PATH (`cf version` prints "cf version X").',
+        'Check that the cf CLI is installed and on PATH, or named by --cf-bin (`cf version` prints "cf version X", `cf8 version` "cf8 version X").',
       );
     }
     return { version, era: cfEra(version) };

@@ -39,6 +39,10 @@ describe('cf versions', () => {
   it('reads `cf version` output', () => {
     expect(parseCfVersionOutput('cf version 8.9.1+6c6aa0f.2024-11-05\n')).toBe('8.9.1+6c6aa0f.2024-11-05');
     expect(parseCfVersionOutput('cf.exe version 6.21.1+6fd3c9f-2016-08-10\n')).toBe('6.21.1+6fd3c9f-2016-08-10');
+    // The CLI names itself as it was run: the cf7-cli and cf8-cli packages install cf7 and cf8.
+    expect(parseCfVersionOutput('cf8 version 8.9.1+6c6aa0f.2024-11-05\n')).toBe('8.9.1+6c6aa0f.2024-11-05');
+    expect(parseCfVersionOutput('cf7 version 7.7.2+4ac5a6e.2022-05-31\n')).toBe('7.7.2+4ac5a6e.2022-05-31');
+    expect(parseCfVersionOutput("Incorrect Usage: unknown flag `version'\n")).toBeNull();
     expect(parseCfVersionOutput('something else')).toBeNull();
   });
 });
