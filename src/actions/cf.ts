@@ -281,17 +281,35 @@ const bindApps = defineAction({
   safeToRepeat: 'binding an app that is already bound is harmless: every cf era reports an existing binding as success',
 });
 
+/**
+ * `cf restart` starts an app whatever its state (cloudfoundry/cli cf/commands/application/restart.go:
+ * stop, then start), so only the apps the user had started are restarted: one they had stopped (a
+ * cron, a maintenance app) stays stopped, bound, and is listed for the user to start.
+ */
 const restartApps = defineAction({
   name: 'cf.restart-apps',
-  summary: 'Restart the apps so they read the new credentials',
+  summary: 'Restart the started apps so they read the new credentials (a stopped app is left stopped)',
   effect: 'write',
   params: { apps: required('string[]', 'apps to restart') },
-  outputs: { restarted: output('string[]', 'apps restarted') },
-  result: (o) => (o.restarted.length ? `restarted ${o.restarted.join(', ')}` : 'nothing to restart'),
+  outputs: {
+    restarted: output('string[]', 'apps restarted'),
+    leftStopped: output('string[]', 'apps left stopped, as the user had them (bound: they read it when started)'),
+  },
+  result: (o) =>
+    [
+      o.restarted.length ? `restarted ${o.restarted.join(', ')}` : 'nothing to restart',
+      ...(o.leftStopped.length ? [`left stopped: ${o.leftStopped.join(', ')}`] : []),
+    ].join('; '),
   async run(ctx, p) {
     const cf = cfCli(ctx);
-    for (const app of p.apps) await cf.restart(app);
-    return { restarted: p.apps };
+    const states = p.apps.length ? await cf.appStates() : [];
+    const stateOf = (app: string): string => states.find((a) => a.name === app)?.state.toLowerCase() ?? 'not found';
+    const leftStopped = p.apps.filter((app) => stateOf(app) === 'stopped');
+    if (leftStopped.length)
+      ctx.evidence(`left stopped, as the user had them (cf apps: requested state stopped): ${leftStopped.join(', ')}`);
+    const restarted = p.apps.filter((app) => !leftStopped.includes(app));
+    for (const app of restarted) await cf.restart(app);
+    return { restarted, leftStopped };
   },
   safeToRepeat: 'restarting an app again only costs a short outage of that app',
 });

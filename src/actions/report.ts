@@ -24,6 +24,7 @@ const summary = defineAction({
     dataAside: required('string', "where the new container's original data is kept"),
     cellIp: required('string', 'cell'),
     apps: required('string[]', 'apps rebound'),
+    leftStopped: optional('string[]', 'apps rebound but left stopped, as the user had them'),
     lastSegmentAt: optional('string', 'newest archived WAL'),
     deletedAt: optional('string', 'when the instance was deleted'),
     nodes: optional('number', 'nodes the cluster has after growing to the plan (absent: not grown by the run)'),
@@ -31,6 +32,7 @@ const summary = defineAction({
   outputs: { ...reportOutputs, todo: output('string[]', 'what is left, a short line each, for the end of the run') },
   result: () => 'written; what is left is listed at the end of the run',
   run(ctx, p) {
+    const stopped = p.leftStopped ?? [];
     const lines = [
       `# Recovery of ${p.serviceName}`,
       '',
@@ -38,7 +40,8 @@ const summary = defineAction({
       `- Recreated as: ${p.newGuid} (plan ${p.soloPlan}) on cell ${p.cellIp}`,
       `- Restored from: ${p.oldArchive}${p.lastSegmentAt ? ` (newest archived WAL ${p.lastSegmentAt}; later writes were never archived)` : ''}`,
       `- Kept, not deleted: the new instance's original archive at ${p.quarantine}; its original data at ${p.dataAside} on ${p.cellIp}`,
-      `- Apps rebound and restarted: ${p.apps.join(', ') || 'none'}`,
+      `- Apps rebound and restarted: ${p.apps.filter((a) => !stopped.includes(a)).join(', ') || 'none'}`,
+      stopped.length ? `- Apps rebound and left stopped, as the user had them: ${stopped.join(', ')}` : '',
       typeof p.nodes === 'number' && p.nodes > 1
         ? `- Grown to ${p.nodes} nodes for plan ${p.plan}; the new nodes stream the restored database`
         : '',
@@ -61,6 +64,10 @@ const summary = defineAction({
         ? [`tell the user the data-loss window: ${lossPhrase(p.deletedAt, p.lastSegmentAt)}`]
         : ['tell the user that writes after the newest archived WAL are lost']),
       ...grow,
+      ...stopped.map(
+        (a) =>
+          `${a} was stopped before the recovery and is left stopped, bound to ${p.serviceName}: start it (${quote(['cf', 'start', a])}) when the user wants it`,
+      ),
     ];
     // The engine writes the full incident report (this summary, the decisions, the timeline) there when the run ends.
     return { reportFile: join(ctx.runDir, 'report.md'), todo };

@@ -50,20 +50,39 @@ export function isAlreadyBound(stdout: string): boolean {
   return /^\s*App .+ is already bound to /im.test(stdout);
 }
 
+/** An app of `cf apps`: its name and requested state (`started`, `stopped`). */
+export interface AppState {
+  name: string;
+  state: string;
+}
+
 /**
- * App names from `cf apps`, both tables (v6: `name requested state instances memory disk urls`;
+ * The apps of `cf apps`, both tables (v6: `name requested state instances memory disk urls`;
  * 7+: `name requested state processes routes`). Cells are cut at the header's column offsets,
  * so names with spaces survive.
  */
-export function parseApps(stdout: string): string[] {
+export function parseAppStates(stdout: string): AppState[] {
   const lines = stdout.split(/\r?\n/);
   const h = lines.findIndex((l) => /^name\s+requested state\s/.test(l));
   if (h < 0) {
     if (/^No apps found\s*$/m.test(stdout)) return [];
     throw new Error('no apps table and no "No apps found" in the output');
   }
-  return firstColumn(lines.slice(h + 1), lines[h]!.indexOf('requested state'));
+  const header = lines[h]!;
+  const stateAt = header.indexOf('requested state');
+  const next = /\S/.exec(header.slice(stateAt + 'requested state'.length));
+  const stateEnd = next ? stateAt + 'requested state'.length + next.index : undefined;
+  const apps: AppState[] = [];
+  for (const row of lines.slice(h + 1)) {
+    if (!row.trim()) break;
+    const name = row.slice(0, stateAt).trim();
+    if (name) apps.push({ name, state: row.slice(stateAt, stateEnd).trim() });
+  }
+  return apps;
 }
+
+/** App names from `cf apps` (parseAppStates). */
+export const parseApps = (stdout: string): string[] => parseAppStates(stdout).map((a) => a.name);
 
 /** The first column of a table's rows (up to the first blank line): each row's text before `width`. */
 function firstColumn(rows: string[], width: number): string[] {

@@ -13,7 +13,8 @@ import {
   isAlreadyBound,
   isAlreadyExists,
   isServiceNotFound,
-  parseApps,
+  parseAppStates,
+  type AppState,
   parseBoundAppsText,
   parseGuidLine,
   parseStatusText,
@@ -110,11 +111,16 @@ export class CfCli extends CliProgram {
 
   /** App names in the targeted space. */
   async apps(): Promise<string[]> {
+    return (await this.appStates()).map((a) => a.name);
+  }
+
+  /** The apps of the targeted space with their requested state (`cf apps`). */
+  async appStates(): Promise<AppState[]> {
     const args = ['apps'];
     const r = await this.run(args, false);
     if (r.exitCode !== 0) throw this.failed(args, r, 'Listing apps');
     try {
-      return parseApps(r.stdout);
+      return parseAppStates(r.stdout);
     } catch (err) {
       throw this.failed(args, { ...r, stderr: messageOf(err) }, 'Reading the app list');
     }

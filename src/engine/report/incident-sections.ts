@@ -79,7 +79,10 @@ const SECTIONS: Section[] = [
   ),
   section('bound', 'Rebinding the apps', (_, o) => (o.bound?.length ? `bound to ${o.bound.join(', ')}` : 'nothing to rebind')),
   section('restarted', 'Restarting the apps', (_, o) =>
-    o.restarted?.length ? `restarted ${o.restarted.join(', ')}` : 'nothing to restart',
+    [
+      o.restarted?.length ? `restarted ${o.restarted.join(', ')}` : 'nothing to restart',
+      ...(o.leftStopped?.length ? [`left stopped, as the user had them: ${o.leftStopped.join(', ')}`] : []),
+    ].join('; '),
   ),
 ];
 

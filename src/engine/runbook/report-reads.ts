@@ -61,7 +61,7 @@ export const REPORT_READS = {
   }),
   identical: read('boolean', "the copy check's section", { identical: 'boolean' }),
   bound: read('string[]', "the rebinding's section", { bound: 'string[]' }),
-  restarted: read('string[]', "the restart's section", { restarted: 'string[]' }),
+  restarted: read('string[]', "the restart's section", { restarted: 'string[]', leftStopped: 'string[]' }),
   replicas: read('string[]', 'the nodes the instance was grown to'),
   systemIdentifier: read('string', 'the restored leader the replicas stream from'),
   promoted: read('boolean', 'when the restored instance served again (its step finished)'),
