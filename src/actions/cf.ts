@@ -257,6 +257,7 @@ const waitService = defineAction({
       intervalMs: ctx.settings.createPollMs,
       deadlineMs: ctx.settings.createDeadlineMs,
       sleep: (ms: number) => ctx.sleep(ms),
+      abandon: commandLine(['abandon', ctx.runId]),
       onPoll: (s: { type: string; state: string }) => {
         ctx.progress(`${s.type} ${s.state}`);
       },

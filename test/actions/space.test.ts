@@ -439,13 +439,13 @@ describe('space.report', () => {
     expect(md).toContain('up to 10 min, were never archived');
     expect(md).toContain("the new instance's archive at s3://b/quarantine/x/; its data at /data/aside-1 on 10.58.111.150");
     expect(md).toContain(
-      `- App worker (${WORKER_GUID}) no longer exists (the space delete removed it): re-push it, then bind it: cf push worker; cf bind-service worker orders-db`,
+      `- App worker (${WORKER_GUID}) no longer exists (the space delete removed it): re-push it, then bind it: cf push worker --no-start; cf bind-service worker orders-db; cf start worker`,
     );
     expect(md).toContain(
-      `- App app ${CRON_GUID} (no audit event names it: ask the user its name) no longer exists (the space delete removed it): re-push it, then bind it: cf push NAME; cf bind-service NAME orders-db`,
+      `- App app ${CRON_GUID} (no audit event names it: ask the user its name) no longer exists (the space delete removed it): re-push it, then bind it: cf push NAME --no-start; cf bind-service NAME orders-db; cf start NAME`,
     );
     expect(out.todo).toContain(
-      `orders-db: re-push worker (${WORKER_GUID}), app ${CRON_GUID} (no audit event names it: ask the user its name) (the space delete removed them), then cf push worker; cf bind-service worker orders-db; cf push NAME; cf bind-service NAME orders-db`,
+      `orders-db: re-push worker (${WORKER_GUID}), app ${CRON_GUID} (no audit event names it: ask the user its name) (the space delete removed them), then cf push worker --no-start; cf bind-service worker orders-db; cf start worker; cf push NAME --no-start; cf bind-service NAME orders-db; cf start NAME`,
     );
     expect(md).toContain('NOT recovered: failed at step stop-container: container did not stop');
     expect(md).toMatch(/### Not recoverable\n\n- scratch-db \(scratch-db-guid\): no archive/);

@@ -22,9 +22,20 @@ function label(a: Gone): string {
   return a.guid ? `${a.name} (${a.guid})` : a.name;
 }
 
+/**
+ * Pushed without starting, bound, then started: an app reads its bindings when it starts (cf bind-service
+ * says "TIP: Use 'cf restage APP' to ensure your env variable changes take effect"), and a started one
+ * would first run without its database.
+ */
 function commands(a: Gone, service: string): string {
   const name = a.name ?? 'NAME';
-  return `${quote(['cf', 'push', name])}; ${quote(['cf', 'bind-service', name, service])}`;
+  return [
+    ['cf', 'push', name, '--no-start'],
+    ['cf', 'bind-service', name, service],
+    ['cf', 'start', name],
+  ]
+    .map((c) => quote(c))
+    .join('; ');
 }
 
 /**

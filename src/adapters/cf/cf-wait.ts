@@ -15,6 +15,8 @@ export interface WaitForServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Clock in milliseconds; default Date.now. */
   now?: () => number;
+  /** The command that abandons the run waiting, for the hint of a failed create (default: `dingo-recover abandon RUN-ID`). */
+  abandon?: string;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -40,7 +42,7 @@ export async function waitForOperation(
     const elapsedMs = Math.max(now() - start, slept);
     opts.onPoll?.(status, { attempt, elapsedMs });
     if (status.state === 'succeeded') return status;
-    if (status.state === 'failed') throw operationFailed(name, guid, status);
+    if (status.state === 'failed') throw operationFailed(name, guid, status, opts.abandon ?? 'dingo-recover abandon RUN-ID');
     if (elapsedMs >= opts.deadlineMs) throw deadlinePassed(name, guid, status, elapsedMs, opts.deadlineMs);
     const pause = Math.min(delays.next().value, opts.deadlineMs - elapsedMs);
     await sleep(pause);
@@ -48,11 +50,11 @@ export async function waitForOperation(
   }
 }
 
-function operationFailed(name: string, guid: string, status: ServiceStatus): StepFailed {
+function operationFailed(name: string, guid: string, status: ServiceStatus, abandon: string): StepFailed {
   return new StepFailed(
     `Service instance ${name} (${guid}) ended in "${status.type} failed": ${status.description || '(the broker gave no description)'}`,
     {
-      hint: `Read the broker's logs for ${guid}; then delete the failed instance (${quote(['cf', 'delete-service', name])}) and run the step again.`,
+      hint: `Read the broker's logs for ${guid}. Nothing but this instance was made for the recovery yet: delete it (${quote(['cf', 'delete-service', name])}), then abandon this run (${abandon}) and start a new one; a resume would wait on the deleted instance.`,
     },
   );
 }
@@ -61,7 +63,7 @@ function deadlinePassed(name: string, guid: string, status: ServiceStatus, elaps
   return new StepFailed(
     `Service instance ${name} (${guid}) is still "${status.type} ${status.state}" after ${Math.round(elapsedMs / 1000)} s (deadline ${Math.round(deadlineMs / 1000)} s).`,
     {
-      hint: `The broker may still be working (the Cloud Controller polls it every 60 s). Check \`${quote(['cf', 'service', name])}\`, then resume the run to keep waiting.`,
+      hint: `The broker may still be working (the Cloud Controller polls it every 60 s): check \`${quote(['cf', 'service', name])}\`, then resume the run to keep waiting. It may also have failed for good: a Dingo broker from v0.9 answers the Cloud Controller's polls with an error once a provisioning failed, and the Cloud Controller then keeps the instance "create in progress" for up to a week (broker_client_max_async_poll_duration_minutes). If it stays so, read the broker's logs for ${guid} (its scheduler's and last-operation lines) before waiting longer.`,
     },
   );
 }

@@ -114,9 +114,12 @@ describe.each(CASES)('CfCli with cf $label', ({ version, api, era, source, fail 
     const { cf, world } = setup(cfWorld(version, { failNextCreate: 'no cell has room for a new container' }));
     await cf.target('org', SPACE);
     await cf.createService('dingo-postgresql95', 'solo', 'important-db');
-    const err = await catchErr(cf.waitForService('important-db', NEW_GUID, noSleep));
+    const err = await catchErr(cf.waitForService('important-db', NEW_GUID, { ...noSleep, abandon: 'dingo-recover abandon R1' }));
     expect(err.message).toContain('ended in "create failed": no cell has room for a new container');
-    expect(err.hint).toMatch(/delete-service important-db/);
+    // The create step is done on the record: a resume would only wait on the deleted instance.
+    expect(err.hint).toContain(
+      'delete it (cf delete-service important-db), then abandon this run (dingo-recover abandon R1) and start a new one',
+    );
     expect(world.failNextCreate).toBeUndefined();
   });
 });
@@ -142,6 +145,8 @@ describe('CfCli faults', () => {
     );
     expect(err.message).toMatch(/still "create in progress" after 25 s/);
     expect(err.hint).toMatch(/resume/);
+    // A later broker's failure keeps the instance "create in progress" at the Cloud Controller: the hint says where to look.
+    expect(err.hint).toContain(`read the broker's logs for ${NEW_GUID}`);
     expect(slept).toEqual([1000, 1500, 2250, 3375, 5063, 7594, 4218]);
     expect(seen).toEqual([0, 1000, 2500, 4750, 8125, 13188, 20782, 25_000]);
   });

@@ -156,7 +156,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
         const screen = once.run.stdout.replace(/\n +/g, ' ');
         for (const service of ['important-db', 'reports-db'])
           expect(screen).toContain(
-            `- ${service}: re-push their-app (${app}) (the space delete removed them), then cf push their-app; cf bind-service their-app ${service}`,
+            `- ${service}: re-push their-app (${app}) (the space delete removed them), then cf push their-app --no-start; cf bind-service their-app ${service}; cf start their-app`,
           );
       });
 

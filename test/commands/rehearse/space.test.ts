@@ -113,10 +113,10 @@ describe('recovering a deleted space (rehearsal)', () => {
     expect(report).toMatch(/scratch-db[\s\S]*no archive/);
     // The apps the space delete removed, by the names the audit events give, with the commands to run.
     expect(report).toContain(
-      '- App worker (525189b5-10c3-4a92-9971-a11e3a6dcb00) no longer exists (the space delete removed it): re-push it, then bind it: cf push worker; cf bind-service worker orders-db',
+      '- App worker (525189b5-10c3-4a92-9971-a11e3a6dcb00) no longer exists (the space delete removed it): re-push it, then bind it: cf push worker --no-start; cf bind-service worker orders-db; cf start worker',
     );
     expect(run.stdout.replace(/\n +/g, ' ')).toContain(
-      '- reports-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4) (the space delete removed them), then cf push web; cf bind-service web reports-db',
+      '- reports-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4) (the space delete removed them), then cf push web --no-start; cf bind-service web reports-db; cf start web',
     );
     expect(report).toMatch(/quarantine/);
     // A space's recovery, each instance swapped into a new one: what it kept aside is left to remove, item by item, with the commands.

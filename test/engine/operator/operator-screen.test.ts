@@ -121,7 +121,7 @@ describe('the end of the space rehearsal', () => {
     expect(end).toContain('  - orders-db: tell its user the data-loss window: up to 4 min: writes after 2017-05-09T13:58:40Z');
     // A line longer than the screen is folded at a space, its rest indented.
     expect(end.replace(/\n {6,}/g, ' ')).toContain(
-      '  - orders-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4), worker (525189b5-10c3-4a92-9971-a11e3a6dcb00) (the space delete removed them), then cf push web; cf bind-service web orders-db; cf push worker; cf bind-service worker orders-db',
+      '  - orders-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4), worker (525189b5-10c3-4a92-9971-a11e3a6dcb00) (the space delete removed them), then cf push web --no-start; cf bind-service web orders-db; cf start web; cf push worker --no-start; cf bind-service worker orders-db; cf start worker',
     );
     expect(end).toContain('  - scratch-db: NOT recovered (no archive: nothing at s3://our-postgresql-backups/backups/0d5b038b-');
   });
