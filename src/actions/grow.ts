@@ -5,6 +5,7 @@
  * changes and size clusters by the `node-count` parameter, and a cluster is never shrunk.
  */
 import { quote } from '../core/command-line.js';
+import { oneLine } from '../core/display.js';
 import { containerOn } from './support/params.js';
 import { defineAction, type ActionDef, defaulted, output, required } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
@@ -67,7 +68,10 @@ async function currentNodes(ctx: StepContext, cellIp: string, container: string)
 const REFUSED_HINT =
   "nothing was lost: the instance keeps serving on the nodes it has. Read the broker's logs for this instance (cells free for new nodes?), fix the cause, then resume: the update is asked again";
 
-/** Polls the last operation until the update ends; a failed update stops the run, resumably. */
+/** The broker's own timeout while the nodes it added still clone, in the words of its patroni/patroni.go. */
+const BROKER_GAVE_UP = /Timed out waiting for (cluster .* members to achieve state 'running'|member .* appear in data store)/;
+
+/** Polls the last operation until the update ends; a failed update stops the run, resumably (but for the broker's own timeout). */
 async function waitForUpdate(ctx: StepContext, name: string, guid: string): Promise<ServiceStatus> {
   const cli = cfCli(ctx);
   const delays = pollDelays(ctx.settings.createPollMs);
@@ -76,6 +80,12 @@ async function waitForUpdate(ctx: StepContext, name: string, guid: string): Prom
     const status = await cli.serviceStatus(name, guid);
     ctx.progress(`${status.type} ${status.state}, poll ${attempt}`);
     if (status.type === 'update' && status.state === 'succeeded') return status;
+    if (status.type === 'update' && status.state === 'failed' && BROKER_GAVE_UP.test(status.description)) {
+      ctx.warn(
+        `the broker ended the update "failed": ${oneLine(status.description)}. It adds the nodes first and then waits only 300 s for them to run (dingo-postgresql-broker patroni/patroni.go WaitForAllMembers); a node cloning a large base backup takes longer and goes on. The next step waits for them to stream`,
+      );
+      return status;
+    }
     if (status.type === 'update' && status.state === 'failed') {
       throw new StepFailed(
         `the broker could not grow ${name} (${guid}): "update failed": ${status.description || '(the broker gave no description)'}`,

@@ -126,7 +126,11 @@ export class World implements SimWorld {
         },
         onServiceUpdated: (instance, parameters) => {
           const nodes = requestedNodes(parameters);
-          return nodes === undefined ? undefined : growCluster(this, instance, nodes);
+          if (nodes === undefined) return undefined;
+          const failure = growCluster(this, instance, nodes);
+          if (failure !== undefined || !this.state.cf.cloneOutlastsBrokerWait) return failure;
+          // Go's %d of the string ClusterID, as the broker formats it.
+          return `Timed out waiting for cluster %!d(structs.ClusterID=${instance.guid}) members to achieve state 'running'`;
         },
       }),
     );

@@ -108,6 +108,12 @@ export interface CfWorld {
   failNextCreate?: string;
   /** The broker refuses the next update with this description. */
   failNextUpdate?: string;
+  /**
+   * The nodes an update adds take longer to clone (wal-e backup-fetch of a large base backup) than the
+   * broker waits for them: it adds them, then ends the update failed, saying it timed out, while they go
+   * on and stream (dingo-postgresql-broker patroni/patroni.go WaitForAllMembers, 300 s).
+   */
+  cloneOutlastsBrokerWait?: boolean;
 }
 
 export interface CfHooks {

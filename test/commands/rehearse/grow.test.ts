@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../../support/cli.js';
+import { EXIT } from '../../../src/core/errors.js';
 import { World, loadScenario, type WorldState } from '../../../src/rehearsal/world.js';
 
 const SEED = resolve(import.meta.dirname, '../../../fixtures/seed-003');
@@ -73,6 +74,24 @@ describe('growing the recovered instance to its plan', () => {
     expect(leader(w).pg.replicas?.map((r) => r.state)).toEqual(['streaming']);
     expect(w.cf.instances.find((i) => i.guid === NEW)!.parameters).toEqual({ 'node-count': 2 });
     expect(readFileSync(join(state, 'runs', runId, 'report.md'), 'utf8')).toContain(`(system identifier ${RESTORED_SYSID})`);
+  });
+
+  it('waits for the nodes to stream when the broker ends the update failed on its own 300 s wait, the nodes still cloning', async () => {
+    const dir = scenario(
+      (w) => ((w.cf as Record<string, unknown>).cloneOutlastsBrokerWait = true),
+      () => undefined,
+    );
+    const state = tempDir();
+    const r = await runCli(['rehearse', '--yes', '--scenario', dir, '--state-dir', state]);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(EXIT.doneWithWarnings);
+    expect(out.replace(/\n\s+/g, ' ')).toContain(
+      `the broker ended the update "failed": Timed out waiting for cluster %!d(structs.ClusterID=${NEW}) members to achieve state 'running'. It adds the nodes first and then waits only 300 s`,
+    );
+    const w = worldOf(dir, state, runIdOf(r.stdout));
+    expect(w.cf.instances.find((i) => i.guid === NEW)!.lastOperation).toMatchObject({ type: 'update', state: 'failed' });
+    expect(leader(w).pg.replicas?.map((x) => x.state)).toEqual(['streaming']);
+    expect(readFileSync(join(state, 'runs', runIdOf(r.stdout), 'report.md'), 'utf8')).toContain(`(system identifier ${RESTORED_SYSID})`);
   });
 
   it('grows to an explicit node count, each new node cloned from the restored archive', async () => {
