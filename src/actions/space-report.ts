@@ -64,6 +64,31 @@ function instanceSection(item: Item, result: Result | undefined): { lines: strin
   return { lines, row: `${name}: recovered as ${newGuid}${todo.length ? `, ${todo.join(', ')}` : ''}`, todo: left };
 }
 
+/**
+ * The users' roles the space delete took, to give back in the space the recovery made: the
+ * recreated space has only its creator's (cf create-space makes them SpaceManager and SpaceDeveloper).
+ */
+function rolesLeft(p: { org: string; space: string; roles: readonly string[]; recreated: boolean }): { lines: string[]; todo: string[] } {
+  const given = p.roles.map((r) => ({ role: r.slice(0, r.indexOf(':')), user: r.slice(r.indexOf(':') + 1) }));
+  const commands = given.map((g) => quote(['cf', 'set-space-role', g.user, p.org, p.space, g.role]));
+  const own = p.recreated
+    ? [
+        `cf create-space made you SpaceManager and SpaceDeveloper of ${p.space}: once its users have their roles, remove yours if you should not keep them (${quote(['cf', 'unset-space-role', 'YOU', p.org, p.space, 'SpaceDeveloper'])}, and SpaceManager)`,
+      ]
+    : [];
+  if (!given.length)
+    return {
+      lines: p.recreated
+        ? ['### Space roles', '', `- No role event of the deleted space was found: ask its users who had which role.`, '']
+        : [],
+      todo: own,
+    };
+  return {
+    lines: ['### Space roles', '', `- The delete took them; to give back: ${commands.join('; ')}`, ''],
+    todo: [`give the space's users their roles back (the delete took them): ${commands.join('; ')}`, ...own],
+  };
+}
+
 const report = defineAction({
   name: 'space.report',
   summary: 'Report what came back of the deleted space, what was kept aside, lost, or left alone',
@@ -77,6 +102,8 @@ const report = defineAction({
     unrecoverable: defaulted('object[]', [], 'instances that could not be restored', SPACE_INSTANCE),
     leftOut: defaulted('string[]', [], 'instances left out at the operator’s request'),
     others: defaulted('object[]', [], 'instances left alone', LEFT_ALONE),
+    roles: defaulted('string[]', [], "the users' roles in the deleted space, each ROLE:USERNAME"),
+    recreated: defaulted('boolean', false, 'the run recreated the space (cf create-space made its operator a manager and developer of it)'),
   },
   outputs: {
     recovered: output('string[]', 'names of the instances recovered'),
@@ -110,6 +137,9 @@ const report = defineAction({
     }
     for (const o of p.unrecoverable) todo.push(`${o.name || o.instanceGuid}: NOT recovered (${o.why}): tell its user`);
     if (p.leftOut.length) lines.push(`Left out at the user's request: ${p.leftOut.join(', ')}`, '');
+    const roles = rolesLeft(p);
+    lines.push(...roles.lines);
+    todo.push(...roles.todo);
     lines.push('Remove the quarantined archives and moved-aside data once the users are satisfied.');
     for (const r of rows) ctx.note(r);
     return { recovered, failed, summary: lines.join('\n'), todo };

@@ -418,6 +418,8 @@ describe('space.report', () => {
         org: 'acme',
         space: 'analytics',
         deletedAt: GONE,
+        roles: [],
+        recreated: false,
         instances: [
           item('orders-db', true, {
             apps: ['web', 'worker', CRON_GUID],
@@ -463,6 +465,8 @@ describe('space.report', () => {
         org: 'acme',
         space: 'analytics',
         deletedAt: '',
+        roles: [],
+        recreated: false,
         instances: [item('recovered-30d7b9b8', true, { unnamed: true })],
         results,
         unrecoverable: [],

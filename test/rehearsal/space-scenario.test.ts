@@ -136,7 +136,7 @@ describe('a scenario folder', () => {
     mkdirSync(join(dir, 'bad'));
     writeFileSync(join(dir, 'bad', 'scenario.yaml'), text.replace(/"timestamp": "2017-03-14T09:10:05Z"/, '"timestamp": "yesterday"'));
     const err = thrown(() => loadScenario(join(dir, 'bad')));
-    expect(err.message).toMatch(/scenario\.yaml: world\.cf\.events\[1\] has timestamp yesterday, not a time$/);
+    expect(err.message).toMatch(/scenario\.yaml: world\.cf\.events\[6\] has timestamp yesterday, not a time$/);
   });
 });
 

@@ -119,6 +119,12 @@ describe('recovering a deleted space (rehearsal)', () => {
       '- reports-db: re-push web (24a2631e-ce4d-4a06-9167-1cfef9e2b2c4) (the space delete removed them), then cf push web --no-start; cf bind-service web reports-db; cf start web',
     );
     expect(report).toMatch(/quarantine/);
+    // The users' roles the delete took, from the space's role events (pat's auditor role was taken away before), to give back.
+    expect(report).toContain(
+      '- The delete took them; to give back: cf set-space-role dana acme analytics SpaceDeveloper; cf set-space-role dana acme analytics SpaceManager; cf set-space-role ravi acme analytics SpaceDeveloper',
+    );
+    expect(report).not.toMatch(/set-space-role pat /);
+    expect(run.stdout.replace(/\n +/g, ' ')).toContain('cf create-space made you SpaceManager and SpaceDeveloper of analytics');
     // A space's recovery, each instance swapped into a new one: what it kept aside is left to remove, item by item, with the commands.
     expect(report).toMatch(/^# Recovery of /);
     for (const name of ['orders-db', 'reports-db']) {
