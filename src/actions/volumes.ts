@@ -19,7 +19,7 @@ import {
 import { failpoint } from '../core/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
-import { findVolumes, type VolumeReport } from '../volumes/find.js';
+import { deniedWarning, findVolumes, nothingReadable, RUN_AS_ROOT, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, newestOf } from '../volumes/look.js';
 import { chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
@@ -84,7 +84,10 @@ const findStep = defineAction({
     }
     for (const c of r.candidates) if (c.postgres?.versionProblem) ctx.note(`warning: ${c.name.slice(0, 12)}: ${c.postgres.versionProblem}`);
     if (r.passedOver.length) ctx.evidence(`passed over: ${r.passedOver.map((x) => `${x.count} ${x.kind}`).join(', ')}`);
+    const denied = deniedWarning(r);
+    if (denied) ctx.note(`warning: ${denied}`);
     const best = r.candidates[0];
+    if (!best && r.denied) throw new StepFailed(nothingReadable(r), { hint: RUN_AS_ROOT });
     if (!best) {
       throw new StepFailed(`no PostgreSQL data folder in any of the ${r.volumes.length} volume(s) of ${r.source}`, {
         hint: 'check the Docker host (--docker-host) or point volumesRoot at /var/lib/docker/volumes',

@@ -11,7 +11,7 @@ import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { oneLine } from '../core/display.js';
 import { dockerEngine } from '../systems/docker-engine.js';
-import { findVolumes, type FindResult, type VolumeReport } from '../volumes/find.js';
+import { deniedWarning, findVolumes, nothingReadable, RUN_AS_ROOT, type FindResult, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
@@ -88,11 +88,14 @@ export function sourceFlags(argv: Pick<SourceArgs, 'volumes-root' | 'docker-host
 /** What `volumes find` found; `source` are the flags it was given for where to read, which its next command carries. */
 export function renderFind(r: FindResult, source: string[] = []): string {
   const lines = [`${r.volumes.length} volume(s) in ${r.source}, read in ${(r.durationMs / 1000).toFixed(1)} s`, ''];
-  if (r.candidates.length === 0) lines.push('No PostgreSQL data folder found.');
+  const denied = deniedWarning(r);
+  if (r.candidates.length === 0)
+    lines.push(denied ? 'No PostgreSQL data folder found among the volumes that could be read.' : 'No PostgreSQL data folder found.');
   else lines.push('PostgreSQL data folders, those holding user tables first, then the newest checkpoint:', '');
   for (const c of r.candidates) lines.push(...candidateLines(c, r.candidates), '');
   if (r.passedOver.length) lines.push(`Passed over: ${r.passedOver.map((p) => `${p.count} ${p.kind}`).join(', ')}`);
   for (const v of r.volumes.filter((x) => x.kind !== 'postgresql')) lines.push(`  ${v.name.slice(0, 24)}  ${v.kind}: ${v.detail}`);
+  if (denied) lines.push('', `WARNING: ${denied}`);
   if (r.candidates[0])
     lines.push(
       '',
@@ -141,6 +144,7 @@ const findCommand: CommandModule<object, SourceArgs> = {
       const r = await find(argv);
       if (argv.json) writeJson(r);
       else writeOut(renderFind(r, sourceFlags(argv)));
+      if (r.denied && !r.candidates.length) throw new UsageError(nothingReadable(r), { hint: RUN_AS_ROOT });
     } catch (err) {
       failCommand('volumes find', err);
     }

@@ -31,7 +31,23 @@ export interface FindResult {
   /** PostgreSQL candidates, best first. */
   candidates: VolumeReport[];
   passedOver: { kind: string; count: number }[];
+  /** Volumes not read for want of permission: the data may be among them. */
+  denied: number;
   durationMs: number;
+}
+
+/** What to do when Docker's volumes cannot be read for permission: one wording wherever it is said. */
+export const RUN_AS_ROOT = "Docker's volumes are root's alone: run as root (sudo)";
+
+/** The volumes not read for permission, said so that the answer does not read as "no data"; undefined when every one was read. */
+export function deniedWarning(r: FindResult): string | undefined {
+  if (!r.denied) return undefined;
+  return `${r.denied} volume(s) could not be read (permission denied): the PostgreSQL data may be among them. ${RUN_AS_ROOT}`;
+}
+
+/** Why finding nothing is no answer when some volumes could not be read. */
+export function nothingReadable(r: FindResult): string {
+  return `no PostgreSQL data folder among the ${r.volumes.length - r.denied} volume(s) of ${r.source} that could be read; ${r.denied} could not be read (permission denied), and the data may be among them`;
 }
 
 interface Listed {
@@ -78,7 +94,7 @@ function unlistable(root: string, err: unknown): UsageError {
     ENOENT: `there is no folder ${root}`,
     ENOTDIR: `${root} is a file, not a folder of volumes`,
     ELOOP: `${root} is a symbolic link that loops`,
-    EACCES: `${root} cannot be read: permission denied (Docker's volumes belong to root: run with sudo)`,
+    EACCES: `${root} cannot be read: permission denied (${RUN_AS_ROOT})`,
   };
   return new UsageError(why[code ?? ''] ?? `${root} cannot be listed: ${code ?? String(err)}`, {
     hint: 'give the folder that holds the volumes: /var/lib/docker/volumes on the Docker host, or a copy of it (or leave --volumes-root out to ask the Docker Engine)',
@@ -180,6 +196,7 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
     volumes,
     candidates,
     passedOver: [...counts].map(([kind, count]) => ({ kind, count })),
+    denied: volumes.filter((v) => v.denied).length,
     durationMs: Math.round(performance.now() - started),
   };
 }

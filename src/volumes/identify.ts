@@ -93,6 +93,8 @@ export interface Identified {
   /** For people: what was recognised and from which file. */
   detail: string;
   postgres?: PostgresFacts;
+  /** Not read for want of permission (EACCES, EPERM): a reader that is not root, where Docker's volumes are root's alone. */
+  denied?: boolean;
 }
 
 const exists = (path: string): Promise<boolean> => pathIs(path, 'exists');
@@ -282,7 +284,9 @@ export async function identify(volume: string, opts: { binRoot?: string } = {}):
     root = await realpath(volume);
     names = await readdir(root);
   } catch (err) {
-    return { kind: 'unreadable', detail: `cannot read ${volume}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    const code = (err as NodeJS.ErrnoException).code;
+    const denied = code === 'EACCES' || code === 'EPERM';
+    return { kind: 'unreadable', detail: `cannot read ${volume}: ${code ?? String(err)}`, ...(denied ? { denied } : {}) };
   }
   if (names.length === 0) return { kind: 'empty', detail: 'no files' };
   const subs = await findPgData(root);
