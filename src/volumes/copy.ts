@@ -176,14 +176,26 @@ async function namesInside(dir: string): Promise<Map<string, number>> {
   return names;
 }
 
+/** The real path of a data folder (or volume) that is no link itself: a link there is a tenant's, never followed. */
+async function ownFolder(path: string): Promise<string> {
+  if ((await lstat(path)).isSymbolicLink())
+    throw new StepFailed(`${path} is a symbolic link to ${shown(await readlink(path))}: not followed, not read`, {
+      hint: 'a link in place of a data folder or a volume is never followed out of it; copy what it leads to by hand, if it is the data, and look at that folder (--volumes-root)',
+    });
+  return realpath(path);
+}
+
 /** The digest of a data folder, read-only; `linkScope` as the copy was given it. */
 export async function digestTree(src: string, linkScope?: string): Promise<TreeDigest> {
-  return new Walk(await realpath(src), null, { linkScope }).run();
+  if (linkScope) await ownFolder(linkScope);
+  return new Walk(await ownFolder(src), null, { linkScope }).run();
 }
 
 /** Copies the data folder `src` to `dest` (which must not exist yet) and returns the digest of `src` as it was read. */
 export async function copyTree(src: string, dest: string, opts: CopyOptions = {}): Promise<TreeDigest> {
   if (await present(dest)) throw new Error(`${dest} already exists; a copy is only made into a new folder`);
+  const real = await ownFolder(src);
+  if (opts.linkScope) await ownFolder(opts.linkScope);
   await mkdir(dirname(dest), { recursive: true });
-  return new Walk(await realpath(src), dest, opts).run();
+  return new Walk(real, dest, opts).run();
 }

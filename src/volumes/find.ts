@@ -3,13 +3,14 @@
  * without starting anything, the PostgreSQL data folders ranked: those holding user tables first,
  * then the newest checkpoint.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerEngine, EngineContainer } from '../core/seams.js';
 import { identify, type Identified } from './identify.js';
 import { mapLimit } from '../core/concurrency.js';
 import { UsageError } from '../core/errors.js';
 import { headOf } from '../core/read-regular.js';
+import { engineVolumeFolder, engineVolumesRoot, volumeFolder } from './volume-scope.js';
 
 export interface VolumeReport extends Identified {
   name: string;
@@ -57,6 +58,8 @@ interface Listed {
   labels: Record<string, string>;
   /** Where the local driver mounts the volume's data from, when it is a mount (opts.json, or the engine's Options). */
   mount?: VolumeMount;
+  /** Why its folder is not read: a link, or a path out of the volumes folder. */
+  refused?: string;
 }
 
 /** The local driver's mount of a volume (moby volume/local/local.go optsConfig: MountType, MountOpts, MountDevice). */
@@ -101,7 +104,10 @@ function unlistable(root: string, err: unknown): UsageError {
   });
 }
 
-/** A folder of volumes: each entry is a volume, its data in `_data/` (Docker's layout) or in itself; a link to a folder counts. */
+/**
+ * A folder of volumes: each entry is a volume, its data in `_data/` (Docker's layout) or in itself.
+ * A link to a folder is listed as what it is and never followed (volume-scope.ts).
+ */
 async function listFolder(root: string): Promise<Listed[]> {
   const all = await readdir(root, { withFileTypes: true }).catch((err: unknown) => {
     throw unlistable(root, err);
@@ -115,14 +121,12 @@ async function listFolder(root: string): Promise<Listed[]> {
   const entries = (await mapLimit(all, 64, async (e) => ((await isFolder(e)) ? e : null))).filter((e) => e !== null);
   return mapLimit(entries, 64, async (e) => {
     const dir = join(root, e.name);
-    const data = join(dir, '_data');
-    const hasData = await stat(data)
-      .then((s) => s.isDirectory())
-      .catch(() => false);
-    const st = await stat(dir);
+    const scoped = await volumeFolder(root, e.name);
+    if ('refused' in scoped) return { name: e.name, path: dir, createdAt: null, labels: {}, refused: scoped.refused };
+    const st = await lstat(dir);
     const born = st.birthtimeMs > 0 ? st.birthtime : st.ctime;
     const mount = await mountOf(dir);
-    return { name: e.name, path: hasData ? data : dir, createdAt: born.toISOString(), labels: {}, ...(mount ? { mount } : {}) };
+    return { name: e.name, path: scoped.path, createdAt: born.toISOString(), labels: {}, ...(mount ? { mount } : {}) };
   });
 }
 
@@ -171,16 +175,26 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
   } else if (opts.engine) {
     const [volumes, cs] = await Promise.all([opts.engine.listVolumes(), opts.engine.listContainers()]);
     containers = cs;
-    listed = volumes.map((v) => {
+    const root = engineVolumesRoot(volumes);
+    listed = await mapLimit(volumes, 64, async (v) => {
       const mount = v.options?.device ? { type: v.options.type, device: v.options.device, options: v.options.o } : undefined;
-      return { name: v.name, path: v.mountpoint, createdAt: v.createdAt ?? null, labels: v.labels, ...(mount ? { mount } : {}) };
+      const scoped = v.driver === 'local' ? await engineVolumeFolder(root, v) : { path: v.mountpoint };
+      const refused = 'refused' in scoped ? { refused: scoped.refused } : {};
+      return {
+        name: v.name,
+        path: v.mountpoint,
+        createdAt: v.createdAt ?? null,
+        labels: v.labels,
+        ...(mount ? { mount } : {}),
+        ...refused,
+      };
     });
     source = opts.engine.where;
   } else {
     throw new Error('findVolumes needs a volumes folder or a Docker Engine');
   }
   const volumes = await mapLimit(listed, opts.concurrency ?? 32, async (l): Promise<VolumeReport> => {
-    const identified = await identify(l.path, { binRoot: opts.binRoot });
+    const identified: Identified = l.refused ? { kind: 'link', detail: l.refused } : await identify(l.path, { binRoot: opts.binRoot });
     const id = identified.kind === 'empty' && l.mount ? { ...identified, detail: mountedFrom(l.mount) } : identified;
     const usedBy = containers
       .filter((c) => c.mounts.some((m) => (m.type === 'volume' && m.name === l.name) || m.source === l.path))

@@ -13,7 +13,8 @@ import { join, sep } from 'node:path';
 import { parsePgControl, type PgControl } from '../systems/pg-control.js';
 import { headOf, NotRegular } from '../core/read-regular.js';
 
-type VolumeKind = 'postgresql' | 'postgresql-tablespace' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable';
+/** `link`: a volume whose folder is a link, or leads out of the volumes folder (volume-scope.ts): never read. */
+type VolumeKind = 'postgresql' | 'postgresql-tablespace' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable' | 'link';
 
 interface PostgresFacts {
   /** The data folder inside the volume ("" when it is the volume's root, "pgdata" for PGDATA=.../data/pgdata). */
@@ -281,6 +282,7 @@ export async function identify(volume: string, opts: { binRoot?: string } = {}):
   let names: string[];
   let root: string;
   try {
+    if ((await lstat(volume)).isSymbolicLink()) return { kind: 'link', detail: `${volume} is a symbolic link: not followed, not read` };
     root = await realpath(volume);
     names = await readdir(root);
   } catch (err) {

@@ -5,6 +5,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed, UsageError } from '../core/errors.js';
+import { oneLine } from '../core/display.js';
 import { freeBytesAt } from '../core/free-space.js';
 import { formatBytes } from '../core/format.js';
 import { copyTree, digestTree, type TreeDigest } from './copy.js';
@@ -24,6 +25,10 @@ export function chooseVolume(found: FindResult, name: string): VolumeReport {
     );
   }
   const v = matches[0]!;
+  if (v.kind === 'link')
+    throw new UsageError(`volume ${oneLine(v.name)} was not read: ${v.detail}`, {
+      hint: "a tenant's link is never followed out of Docker's storage; if what it leads to is the data, copy it by hand and give that folder with --volumes-root",
+    });
   if (v.kind !== 'postgresql' || !v.postgres) {
     throw new UsageError(`volume ${v.name} holds no PostgreSQL data folder (${v.kind}: ${v.detail})`, {
       hint: `choose among the PostgreSQL candidates: ${best.join(', ') || 'none found'}`,

@@ -154,12 +154,19 @@ describe('a folder of volumes that cannot be listed', () => {
     }
   });
 
-  it('counts a volume that is a link to a folder', async () => {
+  it('lists a volume that is a link to a folder out of it, and never reads it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'volroots-'));
     try {
       symlinkSync(join(tree.root, tree.names.older), join(dir, 'linked'));
       const r = await findVolumes({ volumesRoot: dir });
-      expect(r.candidates.map((c) => c.name)).toEqual(['linked']);
+      expect(r.candidates).toEqual([]);
+      expect(r.volumes).toMatchObject([
+        {
+          name: 'linked',
+          kind: 'link',
+          detail: `its folder is a link out of the volumes folder to "${join(tree.root, tree.names.older)}": not followed, not read`,
+        },
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
