@@ -24,11 +24,13 @@ import { describeUserData } from '../volumes/identify.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, newestOf } from '../volumes/look.js';
 import { chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
 import { DUMP, VOLUME_CANDIDATE } from './support/records.js';
+import { askedEngine, dockerHostOf } from '../volumes/docker-host.js';
+import { invocation } from '../core/invocation.js';
 import type { StepContext } from '../engine/executor/index.js';
 
 const source = {
   volumesRoot: defaulted('string[]', [], 'a folder of volumes to read instead of the Docker Engine (none: ask the Engine)'),
-  dockerHost: defaulted('string', 'unix:///var/run/docker.sock', 'the Docker Engine socket'),
+  dockerHost: defaulted('string', '', 'the Docker Engine socket (empty: DOCKER_HOST, else unix:///var/run/docker.sock)'),
 } as const;
 
 /** The first element of an optional one-element list parameter, or ''. */
@@ -36,13 +38,19 @@ function firstOf(v: readonly string[]): string {
   return v[0] ?? '';
 }
 
+/** The Engine the dockerHost input names, else DOCKER_HOST, else the default, saying which and why. */
+function askEngine(ctx: StepContext, p: ParamsOf<typeof source>) {
+  const choice = dockerHostOf(p.dockerHost, invocation().env, 'the dockerHost input');
+  return askedEngine(ctx.platform.dockerEngine(choice.host), choice);
+}
+
 function engineOf(ctx: StepContext, p: ParamsOf<typeof source>) {
-  return firstOf(p.volumesRoot) ? undefined : ctx.platform.dockerEngine(p.dockerHost);
+  return firstOf(p.volumesRoot) ? undefined : askEngine(ctx, p);
 }
 
 async function find(ctx: StepContext, p: ParamsOf<typeof source>) {
   const root = firstOf(p.volumesRoot);
-  return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: ctx.platform.dockerEngine(p.dockerHost) });
+  return root ? findVolumes({ volumesRoot: resolve(root) }) : findVolumes({ engine: askEngine(ctx, p) });
 }
 
 function summary(v: VolumeReport): RecordOf<typeof VOLUME_CANDIDATE> {

@@ -11,6 +11,8 @@ import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { oneLine } from '../core/display.js';
 import { dockerEngine } from '../systems/docker-engine.js';
+import type { DockerEngine } from '../core/seams.js';
+import { askedEngine, DEFAULT_DOCKER_HOST, dockerHostOf } from '../volumes/docker-host.js';
 import { deniedWarning, findVolumes, nothingReadable, RUN_AS_ROOT, type FindResult, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
@@ -21,11 +23,9 @@ import { setExitCode } from './exit-code.js';
 import { writeErr, writeJson, writeOut } from './terminal-out.js';
 import { invocation } from '../core/invocation.js';
 
-const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
-
 interface SourceArgs {
   'volumes-root'?: string;
-  'docker-host': string;
+  'docker-host'?: string;
   json: boolean;
 }
 
@@ -35,7 +35,10 @@ function sourceOptions<T>(y: Argv<T>): Argv<T & SourceArgs> {
       type: 'string',
       describe: 'read this folder of volumes (a copy, or a host without the daemon) instead of the Engine',
     })
-    .option('docker-host', { ...LOCAL_ENGINE_FLAG, default: DEFAULT_DOCKER_HOST })
+    .option('docker-host', {
+      ...LOCAL_ENGINE_FLAG,
+      describe: `${LOCAL_ENGINE_FLAG.describe} (default: DOCKER_HOST, else ${DEFAULT_DOCKER_HOST})`,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' });
 }
 
@@ -43,7 +46,13 @@ async function find(argv: SourceArgs): Promise<FindResult> {
   if (argv['volumes-root']) {
     return findVolumes({ volumesRoot: resolve(argv['volumes-root']) });
   }
-  return findVolumes({ engine: dockerEngine(argv['docker-host']) });
+  return findVolumes({ engine: engineOf(argv) });
+}
+
+/** The Engine the flags or the environment name, saying which and why. */
+function engineOf(argv: SourceArgs): DockerEngine {
+  const choice = dockerHostOf(argv['docker-host'], invocation().env);
+  return askedEngine(dockerEngine(choice.host), choice);
 }
 
 function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
@@ -82,7 +91,8 @@ function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
 /** The flags that say where the volumes were read, for the next command to read them there too. */
 export function sourceFlags(argv: Pick<SourceArgs, 'volumes-root' | 'docker-host'>): string[] {
   if (argv['volumes-root']) return ['--volumes-root', resolve(argv['volumes-root'])];
-  return argv['docker-host'] === DEFAULT_DOCKER_HOST ? [] : ['--docker-host', argv['docker-host']];
+  const given = argv['docker-host'];
+  return given === undefined || given === DEFAULT_DOCKER_HOST ? [] : ['--docker-host', given];
 }
 
 /** What `volumes find` found; `source` are the flags it was given for where to read, which its next command carries. */
@@ -163,7 +173,7 @@ async function lookAt(v: VolumeReport, scratch: string, argv: LookArgs) {
   const copy = await copyVolume(v, scratch, new Date());
   for (const [rel, why] of Object.entries(copy.digest.skipped))
     invocation().stderr.write(`... did not copy ${JSON.stringify(rel)}: ${why}\n`);
-  const engine = argv['volumes-root'] ? undefined : dockerEngine(argv['docker-host']);
+  const engine = argv['volumes-root'] ? undefined : engineOf(argv);
   const opts = { dataDir: copy.copyDir, major: v.postgres!.major, workDir: join(copy.copyDir, '..'), engine };
   const look = await lookInside({
     ...opts,
