@@ -19,7 +19,7 @@ import {
 import { failpoint } from '../core/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
-import { deniedWarning, findVolumes, nothingReadable, RUN_AS_ROOT, type VolumeReport } from '../volumes/find.js';
+import { deniedWarning, findVolumes, listWarnings, nothingReadable, RUN_AS_ROOT, type VolumeReport } from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, newestOf } from '../volumes/look.js';
 import { chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
@@ -84,6 +84,7 @@ const findStep = defineAction({
   async run(ctx, p) {
     const r = await find(ctx, p);
     ctx.evidence(`${r.volumes.length} volume(s) read in ${(r.durationMs / 1000).toFixed(1)} s from ${r.source}`);
+    for (const w of listWarnings(r)) ctx.note(`warning: ${w}`);
     for (const c of r.candidates.slice(0, 10)) {
       const s = summary(c);
       ctx.evidence(

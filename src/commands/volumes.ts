@@ -13,7 +13,15 @@ import { oneLine } from '../core/display.js';
 import { dockerEngine } from '../systems/docker-engine.js';
 import type { DockerEngine } from '../core/seams.js';
 import { askedEngine, DEFAULT_DOCKER_HOST, dockerHostOf } from '../volumes/docker-host.js';
-import { deniedWarning, findVolumes, nothingReadable, RUN_AS_ROOT, type FindResult, type VolumeReport } from '../volumes/find.js';
+import {
+  deniedWarning,
+  findVolumes,
+  listWarnings,
+  nothingReadable,
+  RUN_AS_ROOT,
+  type FindResult,
+  type VolumeReport,
+} from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
@@ -97,7 +105,9 @@ export function sourceFlags(argv: Pick<SourceArgs, 'volumes-root' | 'docker-host
 
 /** What `volumes find` found; `source` are the flags it was given for where to read, which its next command carries. */
 export function renderFind(r: FindResult, source: string[] = []): string {
-  const lines = [`${r.volumes.length} volume(s) in ${r.source}, read in ${(r.durationMs / 1000).toFixed(1)} s`, ''];
+  const lines = [`${r.volumes.length} volume(s) in ${r.source}, read in ${(r.durationMs / 1000).toFixed(1)} s`];
+  for (const w of listWarnings(r)) lines.push(`WARNING: ${w}`);
+  lines.push('');
   const denied = deniedWarning(r);
   if (r.candidates.length === 0)
     lines.push(denied ? 'No PostgreSQL data folder found among the volumes that could be read.' : 'No PostgreSQL data folder found.');

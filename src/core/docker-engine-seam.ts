@@ -12,6 +12,12 @@ export interface EngineVolume {
   options?: Record<string, string>;
 }
 
+/** GET /volumes: the volumes, and the Engine's warnings (a driver that failed to list: the list may lack its volumes). */
+export interface EngineVolumeList {
+  volumes: EngineVolume[];
+  warnings: string[];
+}
+
 /** A container as GET /containers/json?all=1 lists it, with its mounts. */
 export interface EngineContainer {
   id: string;
@@ -45,7 +51,7 @@ export interface EngineContainerSpec {
 /** The Docker Engine on this host, through its API. */
 export interface DockerEngine {
   readonly where: string;
-  listVolumes(): Promise<EngineVolume[]>;
+  listVolumes(): Promise<EngineVolumeList>;
   listContainers(): Promise<EngineContainer[]>;
   /** Whether the image is present locally (nothing is pulled). */
   hasImage(ref: string): Promise<boolean>;

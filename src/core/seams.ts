@@ -3,7 +3,7 @@ import type { OpenLogSource } from './log-source.js';
 import type { DockerEngine } from './docker-engine-seam.js';
 import type { LocalProcesses } from './local-processes-seam.js';
 
-export type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from './docker-engine-seam.js';
+export type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume, EngineVolumeList } from './docker-engine-seam.js';
 export type {
   LocalProcesses,
   PipeStage,

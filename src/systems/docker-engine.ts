@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { containerWatchdog } from './container-watchdog.js';
 import { UsageError } from '../core/errors.js';
-import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume } from '../core/seams.js';
+import type { DockerEngine, EngineContainer, EngineContainerSpec, EngineVolume, EngineVolumeList } from '../core/seams.js';
 import { invocation } from '../core/invocation.js';
 
 /** How long one Engine call may take (beyond a stop's own grace period), by default. */
@@ -190,10 +190,13 @@ export function dockerEngine(dockerHost: string, o: { timeoutMs?: number } = {})
   };
   return {
     where: `docker ${dockerHost}`,
-    async listVolumes(): Promise<EngineVolume[]> {
-      // The engine answers "Volumes": null when there are none.
-      const r = (await call('list volumes', (d, abortSignal) => d.listVolumes({ abortSignal }))) as { Volumes: WireVolume[] | null };
-      return (r.Volumes ?? []).map(volumeOf);
+    async listVolumes(): Promise<EngineVolumeList> {
+      // The engine answers "Volumes": null when there are none, and "Warnings" null when no driver failed (moby volume/service/store.go list).
+      const r = (await call('list volumes', (d, abortSignal) => d.listVolumes({ abortSignal }))) as {
+        Volumes: WireVolume[] | null;
+        Warnings?: string[] | null;
+      };
+      return { volumes: (r.Volumes ?? []).map(volumeOf), warnings: r.Warnings ?? [] };
     },
     async listContainers(): Promise<EngineContainer[]> {
       return (await call('list containers', (d, abortSignal) => d.listContainers({ all: true, abortSignal }))).map(containerOf);

@@ -10,7 +10,8 @@ import { identify, type Identified } from './identify.js';
 import { mapLimit } from '../core/concurrency.js';
 import { UsageError } from '../core/errors.js';
 import { headOf } from '../core/read-regular.js';
-import { engineVolumeFolder, engineVolumesRoot, volumeFolder } from './volume-scope.js';
+import { oneLine } from '../core/display.js';
+import { engineVolumeFolder, engineVolumesRoot, LOCAL_DRIVER, volumeFolder } from './volume-scope.js';
 
 export interface VolumeReport extends Identified {
   name: string;
@@ -20,6 +21,8 @@ export interface VolumeReport extends Identified {
   /** Compose project and volume names, when the volume carries compose's labels. */
   compose: { project?: string; volume?: string; service?: string };
   labels: Record<string, string>;
+  /** The Engine's volume driver, when the Engine listed it. */
+  driver?: string;
   /** Containers still using the volume, with their state. */
   usedBy: { name: string; state: string; image: string }[];
   /** 1 for the best PostgreSQL candidate, 2 for the next… ; absent for anything else. */
@@ -34,6 +37,8 @@ export interface FindResult {
   passedOver: { kind: string; count: number }[];
   /** Volumes not read for want of permission: the data may be among them. */
   denied: number;
+  /** The Engine's warnings of its list (a volume driver that failed): the list may lack that driver's volumes. */
+  warnings: string[];
   durationMs: number;
 }
 
@@ -44,6 +49,11 @@ export const RUN_AS_ROOT = "Docker's volumes are root's alone: run as root (sudo
 export function deniedWarning(r: FindResult): string | undefined {
   if (!r.denied) return undefined;
   return `${r.denied} volume(s) could not be read (permission denied): the PostgreSQL data may be among them. ${RUN_AS_ROOT}`;
+}
+
+/** The Engine's warnings of its list, each a line saying the list may lack volumes. */
+export function listWarnings(r: FindResult): string[] {
+  return r.warnings.map((w) => `the Engine's list of volumes may be incomplete: it warns "${oneLine(w)}"`);
 }
 
 /** Why finding nothing is no answer when some volumes could not be read. */
@@ -58,8 +68,10 @@ interface Listed {
   labels: Record<string, string>;
   /** Where the local driver mounts the volume's data from, when it is a mount (opts.json, or the engine's Options). */
   mount?: VolumeMount;
-  /** Why its folder is not read: a link, or a path out of the volumes folder. */
-  refused?: string;
+  /** What it is when its folder is not read: a link or a path out of the volumes folder, or another driver's. */
+  notRead?: Identified;
+  /** The Engine's volume driver (`local`, or a plugin's). */
+  driver?: string;
 }
 
 /** The local driver's mount of a volume (moby volume/local/local.go optsConfig: MountType, MountOpts, MountDevice). */
@@ -88,6 +100,16 @@ async function mountOf(dir: string): Promise<VolumeMount | undefined> {
 function mountedFrom(mount: VolumeMount): string {
   const how = [mount.type && `type ${mount.type}`, mount.options && `options ${mount.options}`].filter(Boolean).join(', ');
   return `the local driver mounts ${mount.device}${how ? ` (${how})` : ''} on it only while a container uses it: the data is there, not here`;
+}
+
+const linkOut = (why: string): Identified => ({ kind: 'link', detail: why });
+
+/**
+ * A volume of a plugin's driver: its data is in the plugin's storage (an EBS disk, NFS, a cloud's),
+ * and its Mountpoint is empty until the plugin mounts it (moby volume/service/convert.go: CachedPath).
+ */
+function pluginVolume(driver: string): Identified {
+  return { kind: 'plugin', detail: `driver ${oneLine(driver)}: its data lives in the plugin's storage, not readable here` };
 }
 
 /** Why a folder of volumes cannot be listed, in words. */
@@ -122,7 +144,7 @@ async function listFolder(root: string): Promise<Listed[]> {
   return mapLimit(entries, 64, async (e) => {
     const dir = join(root, e.name);
     const scoped = await volumeFolder(root, e.name);
-    if ('refused' in scoped) return { name: e.name, path: dir, createdAt: null, labels: {}, refused: scoped.refused };
+    if ('refused' in scoped) return { name: e.name, path: dir, createdAt: null, labels: {}, notRead: linkOut(scoped.refused) };
     const st = await lstat(dir);
     const born = st.birthtimeMs > 0 ? st.birthtime : st.ctime;
     const mount = await mountOf(dir);
@@ -168,38 +190,43 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
   let listed: Listed[];
   let containers: EngineContainer[] = [];
   let source: string;
+  let warnings: string[] = [];
   if (opts.volumesRoot) {
     listed = await listFolder(opts.volumesRoot);
     source = opts.volumesRoot;
     if (opts.engine) containers = await opts.engine.listContainers();
   } else if (opts.engine) {
-    const [volumes, cs] = await Promise.all([opts.engine.listVolumes(), opts.engine.listContainers()]);
+    const [list, cs] = await Promise.all([opts.engine.listVolumes(), opts.engine.listContainers()]);
+    const volumes = list.volumes;
     containers = cs;
     const root = engineVolumesRoot(volumes);
     listed = await mapLimit(volumes, 64, async (v) => {
       const mount = v.options?.device ? { type: v.options.type, device: v.options.device, options: v.options.o } : undefined;
-      const scoped = v.driver === 'local' ? await engineVolumeFolder(root, v) : { path: v.mountpoint };
-      const refused = 'refused' in scoped ? { refused: scoped.refused } : {};
+      const scoped = v.driver === LOCAL_DRIVER ? await engineVolumeFolder(root, v) : { path: v.mountpoint };
+      const notRead = v.driver !== LOCAL_DRIVER ? pluginVolume(v.driver) : 'refused' in scoped ? linkOut(scoped.refused) : undefined;
       return {
         name: v.name,
         path: v.mountpoint,
         createdAt: v.createdAt ?? null,
         labels: v.labels,
+        driver: v.driver,
         ...(mount ? { mount } : {}),
-        ...refused,
+        ...(notRead ? { notRead } : {}),
       };
     });
+    warnings = list.warnings;
     source = opts.engine.where;
   } else {
     throw new Error('findVolumes needs a volumes folder or a Docker Engine');
   }
   const volumes = await mapLimit(listed, opts.concurrency ?? 32, async (l): Promise<VolumeReport> => {
-    const identified: Identified = l.refused ? { kind: 'link', detail: l.refused } : await identify(l.path, { binRoot: opts.binRoot });
+    const identified = l.notRead ?? (await identify(l.path, { binRoot: opts.binRoot }));
     const id = identified.kind === 'empty' && l.mount ? { ...identified, detail: mountedFrom(l.mount) } : identified;
     const usedBy = containers
       .filter((c) => c.mounts.some((m) => (m.type === 'volume' && m.name === l.name) || m.source === l.path))
       .map((c) => ({ name: c.names[0] ?? c.id.slice(0, 12), state: c.state, image: c.image }));
-    return { ...id, name: l.name, path: l.path, createdAt: l.createdAt, compose: composeOf(l.labels), labels: l.labels, usedBy };
+    const driver = l.driver ? { driver: l.driver } : {};
+    return { ...id, name: l.name, path: l.path, createdAt: l.createdAt, compose: composeOf(l.labels), labels: l.labels, usedBy, ...driver };
   });
   const candidates = volumes.filter((v) => v.kind === 'postgresql').sort(compareCandidates);
   candidates.forEach((c, i) => (c.rank = i + 1));
@@ -211,6 +238,7 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
     candidates,
     passedOver: [...counts].map(([kind, count]) => ({ kind, count })),
     denied: volumes.filter((v) => v.denied).length,
+    warnings,
     durationMs: Math.round(performance.now() - started),
   };
 }

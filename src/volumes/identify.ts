@@ -13,8 +13,12 @@ import { join, sep } from 'node:path';
 import { parsePgControl, type PgControl } from '../systems/pg-control.js';
 import { headOf, NotRegular } from '../core/read-regular.js';
 
-/** `link`: a volume whose folder is a link, or leads out of the volumes folder (volume-scope.ts): never read. */
-type VolumeKind = 'postgresql' | 'postgresql-tablespace' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable' | 'link';
+/**
+ * `link`: a volume whose folder is a link, or leads out of the volumes folder (volume-scope.ts);
+ * `plugin`: a volume of another driver than `local`, its data in the plugin's storage. Neither is read.
+ */
+type VolumeKind =
+  'postgresql' | 'postgresql-tablespace' | 'redis' | 'mysql' | 'mongodb' | 'empty' | 'other' | 'unreadable' | 'link' | 'plugin';
 
 interface PostgresFacts {
   /** The data folder inside the volume ("" when it is the volume's root, "pgdata" for PGDATA=.../data/pgdata). */

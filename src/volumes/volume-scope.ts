@@ -43,7 +43,8 @@ export async function volumeFolder(root: string, name: string): Promise<Scoped> 
   return { path };
 }
 
-const LOCAL = 'local';
+/** The Engine's own volume driver, whose volumes are folders of its volumes folder. */
+export const LOCAL_DRIVER = 'local';
 
 /**
  * The folder of the local driver's volumes on the Engine's host (/var/lib/docker/volumes): the one
@@ -53,7 +54,7 @@ export function engineVolumesRoot(volumes: readonly EngineVolume[]): string | un
   const roots = new Map<string, number>();
   for (const v of volumes) {
     const mp = v.mountpoint;
-    if (v.driver !== LOCAL || basename(mp) !== '_data' || basename(dirname(mp)) !== v.name) continue;
+    if (v.driver !== LOCAL_DRIVER || basename(mp) !== '_data' || basename(dirname(mp)) !== v.name) continue;
     const root = dirname(dirname(mp));
     roots.set(root, (roots.get(root) ?? 0) + 1);
   }

@@ -1,7 +1,9 @@
 /**
  * A Docker Engine API server on a unix socket answering the listing calls in the documented formats
- * (API v1.41+): GET /volumes, GET /containers/json, GET /images/{name}/json; paths with or without a
- * /v1.NN prefix; anything else is answered 404 and, like every request, logged. What it shows that a
+ * (API v1.41+): GET /volumes (with the Driver, Mountpoint, Options and Warnings a test gives),
+ * GET /containers/json, GET /images/{name}/json; paths with or without a /v1.NN prefix, one above its
+ * maximum API version refused as moby refuses it; anything else is answered 404 and, like every
+ * request, logged. What it shows that a
  * real Engine (dockerd.ts) cannot: volumes and containers as older Engines list them (Labels null,
  * volumes of any creation date), and the exact requests made, so that no pull (POST /images/create)
  * and no container creation is ever asked for. Containers run only on the real Engine.
@@ -13,9 +15,14 @@ import { join } from 'node:path';
 
 export interface FakeVolume {
   Name: string;
+  /** Empty for a plugin's volume it has not mounted (moby volume/service/convert.go: CachedPath). */
   Mountpoint: string;
   Labels: Record<string, string> | null;
   CreatedAt: string;
+  /** Default `local`. */
+  Driver?: string;
+  /** The driver's options (the local driver's type, device and o); default null. */
+  Options?: Record<string, string> | null;
 }
 
 export interface FakeContainer {
@@ -26,6 +33,13 @@ export interface FakeContainer {
   Mounts: { Type: string; Name?: string; Source: string; Destination: string; RW: boolean }[];
 }
 
+/** Whether API version `a` (1.NN) is newer than `b`. */
+function newer(a: string, b: string): boolean {
+  const [am, an] = a.split('.').map(Number) as [number, number];
+  const [bm, bn] = b.split('.').map(Number) as [number, number];
+  return am > bm || (am === bm && an > bn);
+}
+
 export interface FakeEngine {
   socket: string;
   /** "METHOD /path?query" of every request, in order. */
@@ -33,25 +47,39 @@ export interface FakeEngine {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': '1.43' }).end(JSON.stringify(body));
-}
+/** The newest API version the double answers, unless a test gives another. */
+const MAX_API_VERSION = '1.43';
 
 export async function startFakeEngine(state: {
   volumes: FakeVolume[];
   containers: FakeContainer[];
   images: string[];
+  /** GET /volumes's Warnings: a volume driver that failed to list (moby volume/service/store.go list); default null. */
+  warnings?: string[];
+  /** The newest API version it answers; default 1.43. */
+  maxApiVersion?: string;
 }): Promise<FakeEngine> {
+  const maxApi = state.maxApiVersion ?? MAX_API_VERSION;
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': maxApi }).end(JSON.stringify(body));
+  };
   const dir = mkdtempSync(join(tmpdir(), 'fake-engine-'));
   const socket = join(dir, 'docker.sock');
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://docker');
-    const path = url.pathname.replace(/^\/v1\.\d+/, '');
+    const asked = /^\/v(\d+\.\d+)(?=\/)/.exec(url.pathname)?.[1];
+    const path = url.pathname.replace(/^\/v\d+\.\d+(?=\/)/, '');
     requests.push(`${req.method} ${path}${url.search}`);
     let m: RegExpExecArray | null;
-    if (req.method === 'GET' && path === '/volumes') {
-      send(res, 200, { Volumes: state.volumes.map((v) => ({ ...v, Driver: 'local', Options: null, Scope: 'local' })), Warnings: null });
+    if (asked && newer(asked, maxApi)) {
+      // moby daemon/server/middleware/version.go: a client version above the daemon's maximum is refused, 400.
+      send(res, 400, { message: `client version ${asked} is too new. Maximum supported API version is ${maxApi}` });
+    } else if (req.method === 'GET' && path === '/volumes') {
+      send(res, 200, {
+        Volumes: state.volumes.map((v) => ({ ...v, Driver: v.Driver ?? 'local', Options: v.Options ?? null, Scope: 'local' })),
+        Warnings: state.warnings ?? null,
+      });
     } else if (req.method === 'GET' && path === '/containers/json') {
       send(
         res,

@@ -1,0 +1,88 @@
+/**
+ * Volumes of a plugin's driver and the Engine's warnings of its list, as moby answers GET /volumes:
+ * a plugin's volume has an empty Mountpoint until the plugin mounts it (volume/service/convert.go),
+ * and a driver that fails to list adds a warning (volume/service/store.go list).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { volumesActions } from '../../src/actions/volumes.js';
+import { renderFind } from '../../src/commands/volumes.js';
+import type { StepContext } from '../../src/engine/executor/index.js';
+import { dockerEngine } from '../../src/systems/docker-engine.js';
+import { findVolumes } from '../../src/volumes/find.js';
+import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
+import { pgControl96 } from '../support/pg-volumes.js';
+
+const WARNING = 'rexray/efs: VolumeDriver.List: connection refused';
+let root: string;
+let engine: FakeEngine;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'engine-drivers-'));
+  const data = join(root, 'pg', '_data');
+  mkdirSync(join(data, 'global'), { recursive: true });
+  writeFileSync(join(data, 'PG_VERSION'), '9.6\n');
+  writeFileSync(join(data, 'global', 'pg_control'), pgControl96(6400000000000000042n, new Date('2018-03-04T05:06:07Z')));
+  engine = await startFakeEngine({
+    volumes: [
+      { Name: 'pg', Mountpoint: data, Labels: null, CreatedAt: '2024-01-01T10:00:00Z' },
+      { Name: 'ebs-db', Driver: 'rexray/ebs', Mountpoint: '', Options: { size: '100' }, Labels: null, CreatedAt: '2024-01-01T10:00:00Z' },
+    ],
+    containers: [],
+    images: [],
+    warnings: [WARNING],
+  });
+});
+
+afterAll(async () => {
+  await engine.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("a plugin's volume and the Engine's warnings", () => {
+  it("says a plugin's volume is in the plugin's storage, naming the driver, not that it is unreadable or empty", async () => {
+    const r = await findVolumes({ engine: dockerEngine(engine.socket) });
+    expect(r.candidates.map((c) => c.name)).toEqual(['pg']);
+    expect(r.volumes.find((v) => v.name === 'ebs-db')).toMatchObject({
+      kind: 'plugin',
+      driver: 'rexray/ebs',
+      detail: "driver rexray/ebs: its data lives in the plugin's storage, not readable here",
+    });
+    expect(renderFind(r)).toMatch(/^ {2}ebs-db\s+plugin: driver rexray\/ebs: its data lives in the plugin's storage, not readable here$/m);
+  });
+
+  it('shows the warnings of the list, saying it may be incomplete', async () => {
+    const r = await findVolumes({ engine: dockerEngine(engine.socket) });
+    expect(r.warnings).toEqual([WARNING]);
+    expect(renderFind(r)).toContain(`WARNING: the Engine's list of volumes may be incomplete: it warns "${WARNING}"`);
+    const notes: string[] = [];
+    const ctx = {
+      evidence: () => undefined,
+      note: (t: string) => notes.push(t),
+      progress: () => undefined,
+      platform: { dockerEngine: (host: string) => dockerEngine(host) },
+    } as unknown as StepContext;
+    const step = volumesActions.find((a) => a.name === 'volumes.find')!;
+    await step.run(ctx, { volumesRoot: [], dockerHost: `unix://${engine.socket}`, volume: [] }, {});
+    expect(notes).toContain(`warning: the Engine's list of volumes may be incomplete: it warns "${WARNING}"`);
+  });
+
+  it('the double refuses an API version above its maximum, as moby does', async () => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request({ socketPath: engine.socket, path: '/v1.99/volumes' }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({ message: 'client version 1.99 is too new. Maximum supported API version is 1.43' });
+  });
+});
