@@ -63,6 +63,17 @@ function engineOf(argv: SourceArgs): DockerEngine {
   return askedEngine(dockerEngine(choice.host), choice);
 }
 
+/**
+ * A volume's time for what it is: only a birth time is when it was made; the local driver's
+ * CreatedAt is its folder's ctime, which every file made or removed in it moves.
+ */
+function timeOf(v: VolumeReport): string {
+  const at = v.createdAt ?? 'unknown';
+  if (v.createdAtIs === 'birth') return `created ${at}`;
+  if (v.createdAtIs === 'driver') return `created ${at} (as its driver says)`;
+  return `folder changed ${at} (its ctime, not when it was made)`;
+}
+
 function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
   const pg = v.postgres!;
   const c = pg.control;
@@ -71,7 +82,7 @@ function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
     .join(', ');
   const lines = [
     `${v.rank}. ${v.name}${compose ? `  (compose ${compose})` : ''}`,
-    `   PostgreSQL ${pg.major}${pg.subdir ? ` in ${pg.subdir}/` : ''}, ${formatBytes(pg.sizeBytes)}, created ${v.createdAt ?? 'unknown'}`,
+    `   PostgreSQL ${pg.major}${pg.subdir ? ` in ${pg.subdir}/` : ''}, ${formatBytes(pg.sizeBytes)}, ${timeOf(v)}`,
     `   ${describeUserData(pg.userData)}`,
     ...(pg.versionProblem ? [`   WARNING: ${pg.versionProblem}`] : []),
     ...(pg.walProblem ? [`   WARNING: ${pg.walProblem}`] : []),

@@ -18,6 +18,11 @@ export interface VolumeReport extends Identified {
   /** The folder that holds the volume's data (what was read). */
   path: string;
   createdAt: string | null;
+  /**
+   * What createdAt is: the folder's birth time, or its ctime (what the local driver reports as CreatedAt,
+   * moby volume/local/local_unix.go: changed by every file made or removed in it), or a plugin's word.
+   */
+  createdAtIs: TimeOfVolume;
   /** Compose project and volume names, when the volume carries compose's labels. */
   compose: { project?: string; volume?: string; service?: string };
   labels: Record<string, string>;
@@ -61,10 +66,14 @@ export function nothingReadable(r: FindResult): string {
   return `no PostgreSQL data folder among the ${r.volumes.length - r.denied} volume(s) of ${r.source} that could be read; ${r.denied} could not be read (permission denied), and the data may be among them`;
 }
 
+/** Where a volume's time comes from: its folder's birth, its folder's ctime, or its driver. */
+type TimeOfVolume = 'birth' | 'ctime' | 'driver';
+
 interface Listed {
   name: string;
   path: string;
   createdAt: string | null;
+  createdAtIs: TimeOfVolume;
   labels: Record<string, string>;
   /** Where the local driver mounts the volume's data from, when it is a mount (opts.json, or the engine's Options). */
   mount?: VolumeMount;
@@ -144,11 +153,13 @@ async function listFolder(root: string): Promise<Listed[]> {
   return mapLimit(entries, 64, async (e) => {
     const dir = join(root, e.name);
     const scoped = await volumeFolder(root, e.name);
-    if ('refused' in scoped) return { name: e.name, path: dir, createdAt: null, labels: {}, notRead: linkOut(scoped.refused) };
+    if ('refused' in scoped)
+      return { name: e.name, path: dir, createdAt: null, createdAtIs: 'ctime', labels: {}, notRead: linkOut(scoped.refused) };
     const st = await lstat(dir);
-    const born = st.birthtimeMs > 0 ? st.birthtime : st.ctime;
+    const born = st.birthtimeMs > 0;
     const mount = await mountOf(dir);
-    return { name: e.name, path: scoped.path, createdAt: born.toISOString(), labels: {}, ...(mount ? { mount } : {}) };
+    const createdAt = (born ? st.birthtime : st.ctime).toISOString();
+    return { name: e.name, path: scoped.path, createdAt, createdAtIs: born ? 'birth' : 'ctime', labels: {}, ...(mount ? { mount } : {}) };
   });
 }
 
@@ -208,6 +219,7 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
         name: v.name,
         path: v.mountpoint,
         createdAt: v.createdAt ?? null,
+        createdAtIs: v.driver === LOCAL_DRIVER ? ('ctime' as const) : ('driver' as const),
         labels: v.labels,
         driver: v.driver,
         ...(mount ? { mount } : {}),
@@ -226,7 +238,17 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
       .filter((c) => c.mounts.some((m) => (m.type === 'volume' && m.name === l.name) || m.source === l.path))
       .map((c) => ({ name: c.names[0] ?? c.id.slice(0, 12), state: c.state, image: c.image }));
     const driver = l.driver ? { driver: l.driver } : {};
-    return { ...id, name: l.name, path: l.path, createdAt: l.createdAt, compose: composeOf(l.labels), labels: l.labels, usedBy, ...driver };
+    return {
+      ...id,
+      name: l.name,
+      path: l.path,
+      createdAt: l.createdAt,
+      createdAtIs: l.createdAtIs,
+      compose: composeOf(l.labels),
+      labels: l.labels,
+      usedBy,
+      ...driver,
+    };
   });
   const candidates = volumes.filter((v) => v.kind === 'postgresql').sort(compareCandidates);
   candidates.forEach((c, i) => (c.rank = i + 1));

@@ -1,9 +1,10 @@
 /**
- * Volumes of a plugin's driver and the Engine's warnings of its list, as moby answers GET /volumes:
- * a plugin's volume has an empty Mountpoint until the plugin mounts it (volume/service/convert.go),
- * and a driver that fails to list adds a warning (volume/service/store.go list).
+ * What moby's GET /volumes says, shown for what it is: a plugin's volume has an empty Mountpoint until
+ * the plugin mounts it (volume/service/convert.go), a driver that fails to list adds a warning
+ * (volume/service/store.go list), and the local driver's CreatedAt is its folder's ctime
+ * (volume/local/local_unix.go), moved by every file made or removed there: no creation time.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import type { StepContext } from '../../src/engine/executor/index.js';
 import { dockerEngine } from '../../src/systems/docker-engine.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
-import { pgControl96 } from '../support/pg-volumes.js';
+import { controlFileCluster } from '../support/control-file-cluster.js';
 
 const WARNING = 'rexray/efs: VolumeDriver.List: connection refused';
 let root: string;
@@ -23,9 +24,7 @@ let engine: FakeEngine;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'engine-drivers-'));
   const data = join(root, 'pg', '_data');
-  mkdirSync(join(data, 'global'), { recursive: true });
-  writeFileSync(join(data, 'PG_VERSION'), '9.6\n');
-  writeFileSync(join(data, 'global', 'pg_control'), pgControl96(6400000000000000042n, new Date('2018-03-04T05:06:07Z')));
+  controlFileCluster(data);
   engine = await startFakeEngine({
     volumes: [
       { Name: 'pg', Mountpoint: data, Labels: null, CreatedAt: '2024-01-01T10:00:00Z' },
@@ -84,5 +83,22 @@ describe("a plugin's volume and the Engine's warnings", () => {
     });
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body)).toEqual({ message: 'client version 1.99 is too new. Maximum supported API version is 1.43' });
+  });
+});
+
+describe("a volume's time", () => {
+  it("of the Engine's local driver is said to be its folder's last change, not its creation", async () => {
+    const r = await findVolumes({ engine: dockerEngine(engine.socket) });
+    expect(r.candidates[0]).toMatchObject({ createdAt: '2024-01-01T10:00:00Z', createdAtIs: 'ctime' });
+    const text = renderFind(r);
+    expect(text).toContain(', folder changed 2024-01-01T10:00:00Z (its ctime, not when it was made)');
+    expect(text).not.toContain('created 2024-01-01T10:00:00Z');
+  });
+
+  it('of a folder of volumes is its creation only where the file system keeps a birth time', async () => {
+    const r = await findVolumes({ volumesRoot: root });
+    const born = statSync(join(root, 'pg')).birthtimeMs > 0;
+    expect(r.candidates[0]!.createdAtIs).toBe(born ? 'birth' : 'ctime');
+    expect(renderFind(r)).toMatch(born ? /, created \S+Z$/m : /, folder changed \S+Z \(its ctime, not when it was made\)$/m);
   });
 });

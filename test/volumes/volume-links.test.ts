@@ -3,7 +3,7 @@
  * is, never read, and refused to look at; through a folder of volumes and through the Engine, whose
  * Mountpoint must lie in its own volumes folder too.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,26 +14,19 @@ import { copyTree, digestTree } from '../../src/volumes/copy.js';
 import { findVolumes } from '../../src/volumes/find.js';
 import { chooseVolume } from '../../src/volumes/session.js';
 import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
-import { pgControl96 } from '../support/pg-volumes.js';
+import { controlFileCluster } from '../support/control-file-cluster.js';
 
 let base: string;
 let root: string;
 let outside: string;
 let engine: FakeEngine;
 
-/** A PostgreSQL 9.6 data folder at `dir`. */
-function cluster(dir: string): void {
-  mkdirSync(join(dir, 'global'), { recursive: true });
-  writeFileSync(join(dir, 'PG_VERSION'), '9.6\n');
-  writeFileSync(join(dir, 'global', 'pg_control'), pgControl96(6400000000000000042n, new Date('2018-03-04T05:06:07Z')));
-}
-
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'volume-links-'));
   root = join(base, 'volumes');
   outside = join(base, 'root-only');
-  cluster(outside);
-  cluster(join(root, 'own', '_data'));
+  controlFileCluster(outside);
+  controlFileCluster(join(root, 'own', '_data'));
   symlinkSync(outside, join(root, 'folderlink'));
   mkdirSync(join(root, 'datalink'));
   symlinkSync(outside, join(root, 'datalink', '_data'));
