@@ -96,12 +96,13 @@ function candidateLines(v: VolumeReport, all: VolumeReport[]): string[] {
   const twins = all.filter((o) => o !== v && c && o.postgres?.control?.systemIdentifier === c.systemIdentifier);
   if (twins.length)
     lines.push(
-      `   same system identifier as ${twins.map((o) => o.name.slice(0, 12)).join(', ')}: copies of one cluster (initdb gives each cluster its own)`,
+      `   same system identifier as ${twins.map((o) => oneLine(o.name)).join(', ')}: copies of one cluster (initdb gives each cluster its own)`,
     );
   for (const other of pg.otherDataFolders ?? []) lines.push(`   also a data folder in ${other}`);
   if (pg.lastWalWriteAt) lines.push(`   newest WAL written ${pg.lastWalWriteAt}`);
   if (pg.postmasterPid) lines.push('   postmaster.pid present: its server was running when the volume was left');
   if (v.usedBy.length) lines.push(`   used by ${v.usedBy.map((u) => `${u.name} (${u.state})`).join(', ')}`);
+  else if (v.anonymous) lines.push('   anonymous, no container uses it: left by a `docker rm` or `compose down`');
   if ('missing' in pg.binaries) lines.push(`   to look inside, install ${pg.binaries.missing}`);
   lines.push(`   ${v.path}`);
   return lines;

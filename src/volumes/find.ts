@@ -28,6 +28,8 @@ export interface VolumeReport extends Identified {
   labels: Record<string, string>;
   /** The Engine's volume driver, when the Engine listed it. */
   driver?: string;
+  /** An anonymous volume: labelled so (Engine 23+), or named by 64 hex digits as the Engine names one. */
+  anonymous: boolean;
   /** Containers still using the volume, with their state. */
   usedBy: { name: string; state: string; image: string }[];
   /** 1 for the best PostgreSQL candidate, 2 for the next… ; absent for anything else. */
@@ -163,6 +165,11 @@ async function listFolder(root: string): Promise<Listed[]> {
   });
 }
 
+/** The label Engine 23+ gives an anonymous volume. */
+const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
+
+const isAnonymous = (name: string, labels: Record<string, string>): boolean => ANONYMOUS_LABEL in labels || /^[0-9a-f]{64}$/.test(name);
+
 function composeOf(labels: Record<string, string>): VolumeReport['compose'] {
   return {
     project: labels['com.docker.compose.project'],
@@ -246,6 +253,7 @@ export async function findVolumes(opts: FindOptions): Promise<FindResult> {
       createdAtIs: l.createdAtIs,
       compose: composeOf(l.labels),
       labels: l.labels,
+      anonymous: isAnonymous(l.name, l.labels),
       usedBy,
       ...driver,
     };

@@ -8,6 +8,9 @@ import { copyVolume } from '../../src/volumes/session.js';
 import { pgControl96 } from '../support/pg-volumes.js';
 import { RESOLVED } from '../../src/systems/pg-control-layouts.js';
 import { crc32c } from '../../src/systems/pg-control.js';
+import { dockerEngine } from '../../src/systems/docker-engine.js';
+import { controlFileCluster } from '../support/control-file-cluster.js';
+import { startFakeEngine, type FakeEngine } from '../support/docker-engine-server.js';
 
 let root: string;
 beforeAll(() => {
@@ -156,5 +159,49 @@ describe('a copy for volumes look', () => {
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
+  });
+});
+
+describe('names in the candidates', () => {
+  const ANONYMOUS = 'a1'.repeat(32);
+  const NAMED = 'shop_db-data-of-the-spring-release';
+  let dir: string;
+  let engine: FakeEngine;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'volumes-names-'));
+    // Two copies of one cluster (one system identifier) under names longer than 12 characters.
+    for (const name of [ANONYMOUS, NAMED]) controlFileCluster(join(dir, name, '_data'), 6400000000000000046n);
+    controlFileCluster(join(dir, 'labelled', '_data'), 6400000000000000047n);
+    engine = await startFakeEngine({
+      volumes: [
+        {
+          Name: 'labelled',
+          Mountpoint: join(dir, 'labelled', '_data'),
+          Labels: { 'com.docker.volume.anonymous': '' },
+          CreatedAt: '2024-01-01T10:00:00Z',
+        },
+      ],
+      containers: [],
+      images: [],
+    });
+  });
+  afterAll(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names copies of one cluster by their whole names', async () => {
+    const text = renderFind(await findVolumes({ volumesRoot: dir }));
+    expect(text).toContain(`same system identifier as ${NAMED}: copies of one cluster`);
+    expect(text).toContain(`same system identifier as ${ANONYMOUS}: copies of one cluster`);
+  });
+
+  it('says an anonymous volume no container uses was left behind, by its name or its label', async () => {
+    const left = '   anonymous, no container uses it: left by a `docker rm` or `compose down`';
+    const text = renderFind(await findVolumes({ volumesRoot: dir }));
+    const blockOf = (t: string, name: string): string => t.slice(t.indexOf(`. ${name}`)).split('\n\n')[0]!;
+    expect(blockOf(text, ANONYMOUS)).toContain(left);
+    expect(blockOf(text, NAMED)).not.toContain(left);
+    expect(renderFind(await findVolumes({ engine: dockerEngine(engine.socket) }))).toContain(left);
   });
 });
