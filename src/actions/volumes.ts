@@ -19,7 +19,15 @@ import {
 import { failpoint } from '../core/failpoints.js';
 import { StepFailed } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
-import { deniedWarning, findVolumes, listWarnings, nothingReadable, RUN_AS_ROOT, type VolumeReport } from '../volumes/find.js';
+import {
+  deniedWarning,
+  findVolumes,
+  volumeShownName,
+  listWarnings,
+  nothingReadable,
+  RUN_AS_ROOT,
+  type VolumeReport,
+} from '../volumes/find.js';
 import { describeUserData } from '../volumes/identify.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, newestOf } from '../volumes/look.js';
 import { chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
@@ -88,10 +96,11 @@ const findStep = defineAction({
     for (const c of r.candidates.slice(0, 10)) {
       const s = summary(c);
       ctx.evidence(
-        `${c.rank}. ${c.name.slice(0, 12)}: PostgreSQL ${s.major ?? '?'}, ${formatBytes(s.sizeBytes ?? 0)}, ${s.userData ?? '?'}, last checkpoint ${s.checkpointAt ?? 'unknown'}, ${s.state ?? 'unknown'}${s.compose ? `, compose ${s.compose}` : ''}${s.usedBy ? `, used by ${s.usedBy}` : ''}`,
+        `${c.rank}. ${volumeShownName(c.name)}: PostgreSQL ${s.major ?? '?'}, ${formatBytes(s.sizeBytes ?? 0)}, ${s.userData ?? '?'}, last checkpoint ${s.checkpointAt ?? 'unknown'}, ${s.state ?? 'unknown'}${s.compose ? `, compose ${s.compose}` : ''}${s.usedBy ? `, used by ${s.usedBy}` : ''}`,
       );
     }
-    for (const c of r.candidates) if (c.postgres?.versionProblem) ctx.note(`warning: ${c.name.slice(0, 12)}: ${c.postgres.versionProblem}`);
+    for (const c of r.candidates)
+      if (c.postgres?.versionProblem) ctx.note(`warning: ${volumeShownName(c.name)}: ${c.postgres.versionProblem}`);
     if (r.passedOver.length) ctx.evidence(`passed over: ${r.passedOver.map((x) => `${x.count} ${x.kind}`).join(', ')}`);
     const denied = deniedWarning(r);
     if (denied) ctx.note(`warning: ${denied}`);
@@ -137,7 +146,7 @@ const choose = defineAction({
       compose: chosen?.compose ?? 'no compose labels',
       'used by': chosen?.usedBy ?? 'no container',
       'also found': others.length
-        ? others.map((o) => `${o.name.slice(0, 12)} (checkpoint ${o.checkpointAt ?? 'unknown'}; ${o.userData ?? '?'})`).join('; ')
+        ? others.map((o) => `${volumeShownName(o.name)} (checkpoint ${o.checkpointAt ?? 'unknown'}; ${o.userData ?? '?'})`).join('; ')
         : 'no other PostgreSQL volume',
     });
   },

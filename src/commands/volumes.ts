@@ -19,6 +19,7 @@ import {
   listWarnings,
   nothingReadable,
   RUN_AS_ROOT,
+  volumeArg,
   type FindResult,
   type VolumeReport,
 } from '../volumes/find.js';
@@ -131,7 +132,7 @@ export function renderFind(r: FindResult, source: string[] = []): string {
   if (r.candidates[0])
     lines.push(
       '',
-      `Next: ${commandLine(['volumes', 'look', r.candidates[0].name.slice(0, 12), ...source])}`,
+      `Next: ${commandLine(['volumes', 'look', volumeArg(r.candidates[0].name), ...source])}`,
       '(works on a copy; the volume is never opened for writing)',
     );
   return screenLines(lines);

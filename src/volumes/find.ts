@@ -168,7 +168,14 @@ async function listFolder(root: string): Promise<Listed[]> {
 /** The label Engine 23+ gives an anonymous volume. */
 const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
-const isAnonymous = (name: string, labels: Record<string, string>): boolean => ANONYMOUS_LABEL in labels || /^[0-9a-f]{64}$/.test(name);
+const ENGINE_ID = /^[0-9a-f]{64}$/;
+const isAnonymous = (name: string, labels: Record<string, string>): boolean => ANONYMOUS_LABEL in labels || ENGINE_ID.test(name);
+
+/** A volume's name as a command names it: an Engine's 64-hex id by its first 12 digits (as docker shows it, a prefix `look` takes), any other whole. */
+export const volumeArg = (name: string): string => (ENGINE_ID.test(name) ? name.slice(0, 12) : name);
+
+/** A volume's name for the screen: volumeArg's, on one line. */
+export const volumeShownName = (name: string): string => oneLine(volumeArg(name));
 
 function composeOf(labels: Record<string, string>): VolumeReport['compose'] {
   return {

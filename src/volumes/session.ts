@@ -9,13 +9,13 @@ import { oneLine } from '../core/display.js';
 import { freeBytesAt } from '../core/free-space.js';
 import { formatBytes } from '../core/format.js';
 import { copyTree, digestTree, type TreeDigest } from './copy.js';
-import type { FindResult, VolumeReport } from './find.js';
+import { volumeShownName, type FindResult, type VolumeReport } from './find.js';
 
 /** A volume by its whole name, or a prefix of at least 6 characters naming only one. */
 export function chooseVolume(found: FindResult, name: string): VolumeReport {
   const exact = found.volumes.find((v) => v.name === name);
   const matches = exact ? [exact] : name.length >= 6 ? found.volumes.filter((v) => v.name.startsWith(name)) : [];
-  const best = found.candidates.slice(0, 3).map((c) => `${c.rank ?? '?'}. ${c.name.slice(0, 12)}`);
+  const best = found.candidates.slice(0, 3).map((c) => `${c.rank ?? '?'}. ${volumeShownName(c.name)}`);
   if (matches.length !== 1) {
     throw new UsageError(
       matches.length

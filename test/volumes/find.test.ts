@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { findVolumes } from '../../src/volumes/find.js';
+import { findVolumes, volumeArg, volumeShownName } from '../../src/volumes/find.js';
 import { describeUserData, majorOfCatalog } from '../../src/volumes/identify.js';
 import { crc32c, legacyCrc32, parsePgControl, PgControlError } from '../../src/systems/pg-control.js';
 import { buildVolumesTree, manifest, pgControl96, type VolumesTree } from '../support/pg-volumes.js';
@@ -206,5 +206,17 @@ describe('PG_VERSION against pg_control', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a volume's name on the screen and in a command", () => {
+  it("is an Engine id's first 12 digits, as docker shows it, and any other name whole, on one line", () => {
+    const id = 'f3b1c2d4e5a6978812345678901234567890abcdef1234567890abcdef123456';
+    expect(volumeArg(id)).toBe('f3b1c2d4e5a6');
+    expect(volumeShownName(id)).toBe('f3b1c2d4e5a6');
+    // A compose project's volume keeps its whole name (it was cut to "oldname_db-d").
+    expect(volumeShownName('oldname_db-data')).toBe('oldname_db-data');
+    expect(volumeArg('oldname_db-data')).toBe('oldname_db-data');
+    expect(volumeShownName('pg\n1. forged')).not.toContain('\n');
   });
 });
