@@ -17,6 +17,10 @@ import { lossPhrase, lossWindow } from '../engine/report/index.js';
 import { quote } from '../core/command-line.js';
 import { INSTANCE_RECOVERED, LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
 import { repushLines } from './support/repush.js';
+import { cfApi } from './support/cf.js';
+import { oneLine } from '../core/display.js';
+import { SPACE_ROLE_EVENT_TYPES, spaceRolesAt } from '../logs/space-roles.js';
+import type { StepContext } from '../engine/executor/index.js';
 
 type Item = RecordOf<typeof SPACE_INSTANCE>;
 type Result = RecordOf<typeof FOR_EACH_RESULT>;
@@ -65,6 +69,21 @@ function instanceSection(item: Item, result: Result | undefined): { lines: strin
 }
 
 /**
+ * Each user's roles in the deleted space when it was deleted, as ROLE:USERNAME, from its role events
+ * (logs/space-roles.ts); none when its GUID is not given.
+ */
+async function rolesOfDeletedSpace(ctx: StepContext, spaceGuid: string, deletedAt: string): Promise<string[]> {
+  if (!spaceGuid) return [];
+  const { events } = await (await cfApi(ctx)).events(SPACE_ROLE_EVENT_TYPES, { spaceGuid });
+  const users = spaceRolesAt(events, deletedAt);
+  if (users.length)
+    ctx.evidence(
+      `the space's users when it was deleted (its role events): ${users.map((u) => `${oneLine(u.user)} ${u.roles.join(', ')}`).join('; ')}`,
+    );
+  return users.flatMap((u) => u.roles.map((role) => `${role}:${u.user}`));
+}
+
+/**
  * The users' roles the space delete took, to give back in the space the recovery made: the
  * recreated space has only its creator's (cf create-space makes them SpaceManager and SpaceDeveloper).
  */
@@ -102,7 +121,7 @@ const report = defineAction({
     unrecoverable: defaulted('object[]', [], 'instances that could not be restored', SPACE_INSTANCE),
     leftOut: defaulted('string[]', [], 'instances left out at the operator’s request'),
     others: defaulted('object[]', [], 'instances left alone', LEFT_ALONE),
-    roles: defaulted('string[]', [], "the users' roles in the deleted space, each ROLE:USERNAME"),
+    oldSpaceGuid: defaulted('string', '', "the deleted space's GUID, whose role events say who had which role ('' to read none)"),
     recreated: defaulted('boolean', false, 'the run recreated the space (cf create-space made its operator a manager and developer of it)'),
   },
   outputs: {
@@ -111,7 +130,7 @@ const report = defineAction({
     summary: output('string', 'the report (Markdown), included in the incident report'),
     todo: output('string[]', 'what is left, a short line each, for the end of the run'),
   },
-  run(ctx, p) {
+  async run(ctx, p) {
     const byKey = new Map(p.results.map((r) => [r.key, r]));
     const lines = [`## Space ${p.org}/${p.space}${p.deletedAt ? ` (deleted ${p.deletedAt})` : ''}`, ''];
     const rows: string[] = [];
@@ -137,7 +156,7 @@ const report = defineAction({
     }
     for (const o of p.unrecoverable) todo.push(`${o.name || o.instanceGuid}: NOT recovered (${o.why}): tell its user`);
     if (p.leftOut.length) lines.push(`Left out at the user's request: ${p.leftOut.join(', ')}`, '');
-    const roles = rolesLeft(p);
+    const roles = rolesLeft({ ...p, roles: await rolesOfDeletedSpace(ctx, p.oldSpaceGuid, p.deletedAt) });
     lines.push(...roles.lines);
     todo.push(...roles.todo);
     lines.push('Remove the quarantined archives and moved-aside data once the users are satisfied.');

@@ -4,7 +4,6 @@
  * of which to bring back.
  */
 import { quote } from '../core/command-line.js';
-import { oneLine } from '../core/display.js';
 import { defineAction, type ActionDef, defaulted, output, required, type RecordOf } from '../engine/runbook/index.js';
 import type { StepContext } from '../engine/executor/index.js';
 import { StepFailed, UsageError } from '../core/errors.js';
@@ -17,7 +16,6 @@ import { inspectArchive } from '../archive/inspect.js';
 import { findSpaceInstances, type SpaceLogInstance } from '../logs/space.js';
 import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holding, type SpaceDeletion } from '../logs/space-holdings.js';
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
-import { SPACE_ROLE_EVENT_TYPES, spaceRolesAt } from '../logs/space-roles.js';
 import { LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
 import { UNNAMED, givenNames, named, type Named } from './support/space-names.js';
 
@@ -115,17 +113,11 @@ const findInstances = defineAction({
     instances: output('object[]', 'every Dingo instance the space held, recoverable or not', SPACE_INSTANCE),
     others: output('object[]', 'instances of other offerings, or gone before the space: left alone', LEFT_ALONE),
     unrecoverable: output('object[]', 'the Dingo instances that cannot be restored, each with why', SPACE_INSTANCE),
-    roles: output('string[]', "the users' roles in the space when it was deleted, each ROLE:USERNAME (cf set-space-role's role names)"),
   },
   async run(ctx, p) {
     const api = await cfApi(ctx);
     const deletion = await findDeletion(ctx, api, p);
-    const { events } = await api.events([...HOLDING_EVENT_TYPES, ...SPACE_ROLE_EVENT_TYPES], { spaceGuid: deletion.spaceGuid });
-    const roles = spaceRolesAt(events, deletion.deletedAt);
-    if (roles.length)
-      ctx.evidence(
-        `the space's users then (its role events; the delete took their roles): ${roles.map((r) => `${oneLine(r.user)} ${r.roles.join(', ')}`).join('; ')}`,
-      );
+    const { events } = await api.events(HOLDING_EVENT_TYPES, { spaceGuid: deletion.spaceGuid });
     const guids = events.filter((e) => e.type.startsWith('audit.service_instance.')).map((e) => e.targetGuid);
     const logs = await findSpaceInstances({
       sources: logSources(ctx),
@@ -166,7 +158,6 @@ const findInstances = defineAction({
       instances: items,
       others,
       unrecoverable,
-      roles: roles.flatMap((r) => r.roles.map((role) => `${role}:${r.user}`)),
     };
   },
 });

@@ -418,7 +418,6 @@ describe('space.report', () => {
         org: 'acme',
         space: 'analytics',
         deletedAt: GONE,
-        roles: [],
         recreated: false,
         instances: [
           item('orders-db', true, {
@@ -465,7 +464,6 @@ describe('space.report', () => {
         org: 'acme',
         space: 'analytics',
         deletedAt: '',
-        roles: [],
         recreated: false,
         instances: [item('recovered-30d7b9b8', true, { unnamed: true })],
         results,
