@@ -32,7 +32,7 @@ const IMAGE_DEFAULTS: Record<RoleKind, { role: string; password?: string }> = {
 };
 
 /** Whether the broker gave the container any of its roles (run.sh reads an empty variable as unset). */
-export const brokerGaveRoles = (env: Readonly<Record<string, string | undefined>>): boolean =>
+const brokerGaveRoles = (env: Readonly<Record<string, string | undefined>>): boolean =>
   KINDS.some((k) => env[`${k}_USERNAME`] || env[`${k}_PASSWORD`]) || Boolean(env.POSTGRES_USERNAME);
 
 /** The role of KIND with its password, or null when its password is not known; the password registered with `redactor`. */
@@ -59,3 +59,19 @@ export function containerRole(
 /** Every role of the container whose password is known. */
 export const containerRoles = (env: Readonly<Record<string, string | undefined>>, redactor?: Redactor): ContainerRole[] =>
   KINDS.flatMap((k) => containerRole(env, k, redactor) ?? []);
+
+/**
+ * The roles the image's Patroni creates in a new cluster: containerRoles, and, when the broker gave
+ * none, the admin too, with the password run.sh draws at random (`pwgen -s -1 16`): `drawPassword`'s.
+ */
+export function patroniRoles(env: Readonly<Record<string, string | undefined>>, drawPassword: () => string): ContainerRole[] {
+  const roles = containerRoles(env);
+  if (brokerGaveRoles(env)) return roles;
+  const admin: ContainerRole = {
+    kind: 'ADMIN',
+    role: IMAGE_DEFAULTS.ADMIN.role,
+    password: drawPassword(),
+    from: "the image's defaults (the broker gave the container none)",
+  };
+  return [admin, ...roles];
+}

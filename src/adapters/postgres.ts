@@ -60,10 +60,17 @@ export function requireAppLogin(info: ContainerInfo, redactor: Redactor, contain
   });
 }
 
-/** The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD, else the image's defaults: container-roles.ts), else `postgres`. */
+/**
+ * The superuser the broker gave the container (SUPERUSER_USERNAME/PASSWORD, else the image's defaults:
+ * container-roles.ts); a password given without its name is `postgres`'s, and no password, none.
+ */
 function superuserLogin(info: ContainerInfo, redactor: Redactor): PgLogin {
   const su = containerRole(info.env, 'SUPERUSER', redactor);
-  return su ? { user: su.role, password: su.password } : { user: info.env.SUPERUSER_USERNAME || 'postgres' };
+  if (su) return { user: su.role, password: su.password };
+  const user = info.env.SUPERUSER_USERNAME || 'postgres';
+  const password = info.env.SUPERUSER_PASSWORD;
+  redactor.register(password);
+  return password ? { user, password } : { user };
 }
 
 /** The login chain of a container as docker inspect shows it now. */

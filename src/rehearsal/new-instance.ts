@@ -9,7 +9,7 @@ import type { SimContainer } from './cell-world.js';
 import type { Placement, SimWorld } from './world-state.js';
 import { brokerGeneration, logProvision, nodesToMake } from './broker-generation.js';
 import { growCluster } from './grow.js';
-import { brokerGaveRoles, containerRoles } from '../adapters/container-roles.js';
+import { patroniRoles } from '../adapters/container-roles.js';
 
 const etag = (s: string): string => createHash('md5').update(s).digest('hex');
 
@@ -96,9 +96,7 @@ export function buildNewInstance(world: SimWorld, instance: NewInstance): void {
  * (adapters/container-roles.ts), whose admin password run.sh draws at random (pwgen -s -1 16).
  */
 function rolesOf(env: Placement['env'], nodeUuid: string): Record<string, string> {
-  const roles = Object.fromEntries(containerRoles(env).map((r) => [r.role, r.password]));
-  if (!brokerGaveRoles(env)) roles.pgadmin = `pwgen-${nodeUuid.slice(0, 11)}`;
-  return roles;
+  return Object.fromEntries(patroniRoles(env, () => `pwgen-${nodeUuid.slice(0, 11)}`).map((r) => [r.role, r.password]));
 }
 
 function containerEnv(env: Placement['env'], guid: string, nodeUuid: string): string[] {

@@ -20,7 +20,7 @@ import { StepFailed } from '../core/errors.js';
 import type { CommandResult, ContainerServer, ContainerServers, DatabaseCall, LocalProcesses } from '../core/seams.js';
 import { sqlIdent, sqlLiteral } from '../core/sql-quote.js';
 import { psqlArgs, restoreArgs } from '../adapters/container-database.js';
-import { brokerGaveRoles, containerRoles } from '../adapters/container-roles.js';
+import { patroniRoles } from '../adapters/container-roles.js';
 import { useList } from '../adapters/pg-load-plan.js';
 import { pathIs, serverRoot } from './pg-install.js';
 import {
@@ -55,16 +55,9 @@ interface Running {
  */
 export function rolesSql(env: Record<string, string>): string {
   const attrs = { SUPERUSER: 'SUPERUSER', ADMIN: 'CREATEDB CREATEROLE', APPUSER: '' } as const;
-  const roles = containerRoles(env).map((r) => ({ ...r, attrs: attrs[r.kind] }));
-  if (!brokerGaveRoles(env))
-    roles.push({
-      kind: 'ADMIN',
-      role: 'pgadmin',
-      password: randomBytes(12).toString('base64url'),
-      from: "the image's defaults (the broker gave the container none)",
-      attrs: attrs.ADMIN,
-    });
-  return roles.map((r) => `CREATE ROLE ${sqlIdent(r.role)} LOGIN ${r.attrs} PASSWORD ${sqlLiteral(r.password)};`).join('\n');
+  return patroniRoles(env, () => randomBytes(12).toString('base64url'))
+    .map((r) => `CREATE ROLE ${sqlIdent(r.role)} LOGIN ${attrs[r.kind]} PASSWORD ${sqlLiteral(r.password)};`)
+    .join('\n');
 }
 
 /** The servers of one run's world, its folder `folder` (`<scratch>/dingo-world-<run-id>`). */
