@@ -17,23 +17,28 @@ import { loginChain } from '../adapters/postgres.js';
 import { replicasOf, type Replica } from '../adapters/pg-replication.js';
 import { requireServesArchive } from './support/served.js';
 import { cellDocker } from './support/cell.js';
+import { findInstance } from '../logs/find.js';
+import { logSources, noteSearchWarnings } from './support/sources.js';
+import { reportFindings } from './support/choose-deleted.js';
+import { type LoggedSize, sizeFromLogs } from './support/cluster-size.js';
 
 const leader = containerOn('cell of the restored (leading) container', 'the restored container, which leads the cluster');
 
 const sizeForPlan = defineAction({
   name: 'cluster.size-for-plan',
-  summary: "Work out how many nodes the user's plan gives",
+  summary: 'Work out how many nodes the user had, from the logs, else from the plan',
   effect: 'read',
   params: {
     plan: required('string', 'the plan the user chose'),
     soloPlan: required('string', 'the single-node plan the instance was recreated with'),
     nodeCount: defaulted('string', 'plan', 'the node-count the user created the instance with ("plan" to take the plan\'s)'),
+    deletedGuid: defaulted('string', '', 'the deleted instance whose nodes the logs show ("" when there is none)'),
   },
   outputs: {
     nodes: output('number', 'nodes the cluster should have'),
     grow: output('boolean', 'true when that is more than the one node it was recreated with'),
   },
-  run(ctx, p) {
+  async run(ctx, p) {
     const explicit = typeof p.nodeCount === 'string' ? p.nodeCount.trim() : '';
     const nodes = nodesForPlan(p.plan, p.soloPlan, explicit);
     if (nodes === null) {
@@ -41,16 +46,31 @@ const sizeForPlan = defineAction({
         hint: 'correct inputs.nodeCount in the answers file ("plan" to take the plan\'s), then resume',
       });
     }
+    if (explicit && explicit !== 'plan') {
+      ctx.evidence(`${nodes} node(s): the user created it with node-count ${nodes}`);
+      return { nodes, grow: nodes > 1 };
+    }
+    const logged = p.deletedGuid ? await loggedSize(ctx, p.deletedGuid, p.plan, p.soloPlan) : null;
+    if (logged) {
+      if (logged.evidence) reportFindings(ctx, [logged.evidence], 1);
+      ctx.evidence(`${logged.nodes} node(s): ${logged.why}`);
+      return { nodes: logged.nodes, grow: logged.nodes > 1 };
+    }
     const why =
-      explicit && explicit !== 'plan'
-        ? `the user created it with node-count ${nodes}`
-        : p.plan === p.soloPlan
-          ? `plan ${p.plan} is the single-node plan`
-          : `plan ${p.plan} gives the broker's default node-count, ${nodes}`;
+      p.plan === p.soloPlan
+        ? `plan ${p.plan} is the single-node plan`
+        : `plan ${p.plan}: Dingo brokers size a cluster by node-count alone, and give ${nodes} without it (the March 2016 broker gave 1)${p.deletedGuid ? "; the logs name none of the deleted instance's nodes" : ''}`;
     ctx.evidence(`${nodes} node(s): ${why}`);
-    return Promise.resolve({ nodes, grow: nodes > 1 });
+    return { nodes, grow: nodes > 1 };
   },
 });
+
+/** The deleted instance's size as its logs show it, or null when they name none of its nodes. */
+async function loggedSize(ctx: StepContext, guid: string, plan: string, soloPlan: string): Promise<LoggedSize | null> {
+  const facts = await findInstance({ sources: logSources(ctx), instanceGuid: guid, redactor: ctx.runtime.redactor });
+  noteSearchWarnings(ctx, facts.searched);
+  return sizeFromLogs(facts.size, plan, soloPlan);
+}
 
 /** Nodes the cluster has now: the leader and the standbys streaming from it. */
 async function currentNodes(ctx: StepContext, cellIp: string, container: string): Promise<{ nodes: number; replicas: Replica[] }> {

@@ -44,7 +44,9 @@ const summary = defineAction({
       stopped.length ? `- Apps rebound and left stopped, as the user had them: ${stopped.join(', ')}` : '',
       typeof p.nodes === 'number' && p.nodes > 1
         ? `- Grown to ${p.nodes} nodes for plan ${p.plan}; the new nodes stream the restored database`
-        : '',
+        : p.nodes === 1 && p.plan !== p.soloPlan
+          ? `- Left with 1 node, as many as the deleted instance ran (plan ${p.plan}); more with \`${quote(['cf', 'update-service', p.serviceName, '-c', '{"node-count": N}'])}\``
+          : '',
       '',
       '## Still to do',
       typeof p.nodes === 'number'

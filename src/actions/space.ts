@@ -10,7 +10,7 @@ import { StepFailed, UsageError } from '../core/errors.js';
 import { someOf } from '../core/screen-lines.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { dingoArchiveUrl, pinnedArchiveProblem } from '../archive/location.js';
-import { isDingoOffering, type CfApi } from '../adapters/cf/index.js';
+import { isDingoOffering, planNodes, type CfApi } from '../adapters/cf/index.js';
 import { cfApi } from './support/cf.js';
 import { inspectArchive } from '../archive/inspect.js';
 import { findSpaceInstances, type SpaceLogInstance } from '../logs/space.js';
@@ -18,6 +18,8 @@ import { HOLDING_EVENT_TYPES, SPACE_DELETE, holdings, spaceDeletions, type Holdi
 import { clusterdataOf, logSources, noteSearchWarnings } from './support/sources.js';
 import { LEFT_ALONE, SPACE_INSTANCE } from './support/records.js';
 import { UNNAMED, givenNames, named, type Named } from './support/space-names.js';
+import type { ClusterSize } from '../logs/types.js';
+import { sizeFromLogs } from './support/cluster-size.js';
 
 /** The spaceGuid that asks for the space's deletion to be found by its name. */
 const FIND = 'find';
@@ -172,15 +174,14 @@ function leftAlone(h: Holding, offering: string, dingo: string): string | null {
 }
 
 /**
- * How many nodes the instance comes back with: its plan's (1 for the single-node plan, the broker's
- * default of 2 for the others), or more when the logs show it ran more (a node-count given at
- * provision, or a cluster grown since). Logs that lost a node's lines never make it smaller than its
- * plan. null when neither is known: the plan decides at growth time.
+ * How many nodes the instance comes back with: what the logs show it ran (cluster-size.ts), else its
+ * plan's (1 for the single-node plan, the broker's default of 2 for the others). null when neither
+ * is known: the plan decides at growth time.
  */
-export function nodesToGrowTo(logged: number, plan: string | undefined, soloPlan: string): number | null {
-  const planNodes = !plan ? null : plan === soloPlan ? 1 : 2;
-  if (planNodes === null) return logged || null;
-  return Math.max(logged, planNodes);
+export function nodesToGrowTo(size: ClusterSize | undefined, plan: string | undefined, soloPlan: string): number | null {
+  const logged = size ? sizeFromLogs(size, plan, soloPlan) : null;
+  if (logged) return logged.nodes;
+  return plan ? planNodes(plan, soloPlan) : null;
 }
 
 /** One Dingo instance: its archive (from the logs, else where the broker's bucket would hold it) and whether it restores. */
@@ -191,7 +192,7 @@ async function dingoItem(
   buckets: string[],
   soloPlan: string,
 ): Promise<SpaceInstance> {
-  const nodeCount = nodesToGrowTo(h.log?.nodes.length ?? 0, offered?.plan, soloPlan);
+  const nodeCount = nodesToGrowTo(h.log?.size, offered?.plan, soloPlan);
   const pinned = ctx.settings.walBucket;
   const bucket = pinned ?? (buckets.length === 1 ? buckets[0] : undefined);
   const archiveUrl = h.log?.archivePrefix ?? (bucket ? formatS3Url(bucket, `backups/${h.instanceGuid}/wal/`) : null);

@@ -9,7 +9,7 @@ import { parseLager } from './lager-lines.js';
 import type { LogEvent } from './log-events.js';
 
 /** Broker actions worth decoding; the rest of the broker's chatter is skipped before JSON.parse. */
-export const BROKER_ACTIONS = ['node.perform', 'provision', 'recreation-data', 'restore.done', 'remove-cluster-assignment'];
+export const BROKER_ACTIONS = ['node.perform', 'provision', 'recreation-data', 'restore.done', 'remove-cluster-assignment', 'run-cluster'];
 
 /** Parse one payload; null when it is none of the families above. */
 export function parsePayload(payload: string): LogEvent | null {

@@ -5,7 +5,7 @@
 import { isGuid } from '../core/guid.js';
 import { type BrokerEvent } from '../adapters/log-events.js';
 import { isRecord, recordAt } from '../core/json.js';
-import { addNode, type EvidenceOf, type InstanceState } from './instance-state.js';
+import { addNode, sizeRecorded, type EvidenceOf, type InstanceState } from './instance-state.js';
 
 /** A non-empty string of a broker record's data, or null. */
 function str(v: unknown): string | null {
@@ -49,6 +49,12 @@ export function foldBroker(e: BrokerEvent, ms: number, ev: EvidenceOf, inWindow:
       how: 'update-recreation-data',
       evidence: ev(`the broker saved the service name "${d.name}" for this instance`),
     });
+  } else if (a.endsWith('scheduler.run-cluster')) {
+    // v0.9+ plans every change of a cluster's size with its features (broker/structs/structs.go
+    // ClusterFeatures): lager writes the field's name, or its JSON tag in the versions that gave it one.
+    const f = recordAt(d, 'features');
+    const n = f?.NodeCount ?? f?.node_count ?? f?.['node-count'];
+    sizeRecorded(s, n, ms, () => ev(`the broker planned this cluster with ${String(n)} node(s) (scheduler.run-cluster)`));
   } else if (a.endsWith('.provision.start') || a === 'provision.start') {
     provisioned(s, ms, ev, 'the broker started provisioning this instance');
   }
@@ -97,8 +103,12 @@ function restoreDone(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: Insta
 }
 
 function oldProvision(e: BrokerEvent, ms: number, ev: EvidenceOf, instance: InstanceOf): void {
-  const s = recordedInstance(recordAt(e.data, 'cluster') ?? {}, e, instance, ev, "the broker's provision record");
-  if (s) provisioned(s, ms, ev, 'the broker provisioned this instance in this space');
+  const cluster = recordAt(e.data, 'cluster') ?? {};
+  const s = recordedInstance(cluster, e, instance, ev, "the broker's provision record");
+  if (!s) return;
+  provisioned(s, ms, ev, 'the broker provisioned this instance in this space');
+  const n = cluster.node_count;
+  sizeRecorded(s, n, ms, () => ev(`the broker's provision record gives this cluster ${String(n)} node(s) (node_count)`));
 }
 
 /**

@@ -6,7 +6,7 @@
 import { isValidDate } from '../adapters/log-dates.js';
 import type { ClusterdataRecord } from './clusterdata.js';
 import type { FactCollector } from './facts.js';
-import { archivesEvidence, archivesNamed, lastWalEvidence, type InstanceState } from './instance-state.js';
+import { archivesEvidence, archivesNamed, clusterSize, lastWalEvidence, type InstanceState } from './instance-state.js';
 import type { Candidate, Confidence, Evidence, NodeFact } from './types.js';
 
 /** A cluster whose WAL uploads go on this long after a node removal was not deleted. */
@@ -131,6 +131,7 @@ export function toCandidate(d: Draft, confidence: Confidence, spaceGuid?: string
     lastWalUploadAt: isoOrNull(d.state.lastWalUpload),
     lastWalPushAt: isoOrNull(d.state.lastWalPush),
     nodes: d.nodes,
+    size: clusterSize(d.state, d.nodes),
     confidence,
     evidence: dedupeEvidence(d.evidence),
   };

@@ -7,7 +7,7 @@ import { Redactor } from '../core/redact.js';
 import { draft, dedupeEvidence, inSpace, isoOrNull, nodeFacts, replacedNodes, toCandidate, type Draft } from './candidates.js';
 import { readClusterdata, type ClusterdataRecord } from './clusterdata.js';
 import { FactCollector } from './facts.js';
-import { archivesEvidence, archivesNamed, lastWalEvidence } from './instance-state.js';
+import { archivesEvidence, archivesNamed, clusterSize, lastWalEvidence } from './instance-state.js';
 import { DESCRIBING_PHRASES, INSTANCE_SCAN_TERMS, PHRASES, SCAN_TERMS } from './search-terms.js';
 import { isValidDate } from '../adapters/log-dates.js';
 import { NOT_READ_BEFORE_SINCE } from '../systems/syslog/index.js';
@@ -213,6 +213,7 @@ export async function findInstance(q: FindInstanceQuery): Promise<InstanceFacts>
     lastWalUploadAt: isoOrNull(s.lastWalUpload),
     lastWalPushAt: isoOrNull(s.lastWalPush),
     nodes,
+    size: clusterSize(s, nodes),
     createdAt: isoOrNull(createdMs),
     evidence: dedupeEvidence(all),
     searched: report,

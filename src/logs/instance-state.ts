@@ -2,7 +2,7 @@
  * What the logs say about one instance: deletions, names, space, archive, WAL uploads and nodes,
  * with the evidence for each. Evidence is capped per kind, so memory does not grow with the logs.
  */
-import type { Evidence } from './types.js';
+import type { ClusterSize, Evidence, NodeFact } from './types.js';
 
 /** Evidence from the line being folded, with why it counts. */
 export type EvidenceOf = (why: string) => Evidence;
@@ -52,6 +52,8 @@ export interface InstanceState {
   /** Time of the earliest line that named the instance, of any kind. */
   firstSeen: number | null;
   generations: Set<string>;
+  /** The latest size the broker recorded for the cluster (its provision record's node_count, a run-cluster's NodeCount). */
+  sized: { nodes: number; time: number; evidence: Evidence } | null;
 }
 
 export function newInstanceState(guid: string): InstanceState {
@@ -78,6 +80,7 @@ export function newInstanceState(guid: string): InstanceState {
     containerCreatedAt: null,
     firstSeen: null,
     generations: new Set(),
+    sized: null,
   };
 }
 
@@ -102,6 +105,25 @@ export function addNode(s: InstanceState, node: string, cell: string | null, evi
   const known = s.nodes.get(node);
   if (known === undefined || (known === null && cell)) s.nodes.set(node, cell);
   if (known === undefined && s.nodeEvidence.length < EVIDENCE_PER_KIND * 2) s.nodeEvidence.push(evidence);
+}
+
+/** Records the size the broker gave the cluster at this time; the latest record stands. */
+export function sizeRecorded(s: InstanceState, nodes: unknown, time: number, evidence: () => Evidence): void {
+  if (typeof nodes !== 'number' || !Number.isInteger(nodes) || nodes < 1 || nodes > 99) return;
+  if (s.sized === null || time >= s.sized.time) s.sized = { nodes, time, evidence: evidence() };
+}
+
+/**
+ * What the logs say of the cluster's size: the nodes seen, the size the broker last recorded, and the
+ * nodes its deletion removed one by one (each removal names its node, so they are all of them).
+ */
+export function clusterSize(s: InstanceState, nodes: readonly NodeFact[]): ClusterSize {
+  const removed = new Set(s.deletions.map((d) => d.node));
+  return {
+    seen: nodes.length,
+    recorded: s.sized ? { nodes: s.sized.nodes, evidence: s.sized.evidence } : null,
+    removedAtDeletion: nodes.filter((n) => removed.has(n.nodeUuid)).length,
+  };
 }
 
 /** The lines of the last WAL upload completed and, when later, of the last one begun. */

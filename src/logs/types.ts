@@ -16,6 +16,16 @@ export interface NodeFact {
   cell: string | null;
 }
 
+/** What the logs say of a cluster's size (logs/instance-state.ts clusterSize). */
+export interface ClusterSize {
+  /** Nodes of the instance the logs name. */
+  seen: number;
+  /** The size the broker last recorded for it, with the line. */
+  recorded: { nodes: number; evidence: Evidence } | null;
+  /** Nodes its deletion removed, each named by the broker's line. */
+  removedAtDeletion: number;
+}
+
 export type Confidence = 'high' | 'medium' | 'low';
 
 export interface Candidate {
@@ -41,6 +51,7 @@ export interface Candidate {
   /** The latest WAL upload wal-e began or completed: its PostgreSQL ran then. */
   lastWalPushAt: string | null;
   nodes: NodeFact[];
+  size: ClusterSize;
   confidence: Confidence;
   evidence: Evidence[];
 }
@@ -68,6 +79,7 @@ export interface InstanceFacts {
   /** The latest WAL upload wal-e began or completed: its PostgreSQL ran then. */
   lastWalPushAt: string | null;
   nodes: NodeFact[];
+  size: ClusterSize;
   createdAt: string | null;
   evidence: Evidence[];
   searched: SearchReport;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRegistry } from '../../src/actions/index.js';
 import { UsageError } from '../../src/core/errors.js';
 import { nodesToGrowTo } from '../../src/actions/space.js';
+import type { ClusterSize } from '../../src/logs/types.js';
 import type { StepContext } from '../../src/engine/executor/index.js';
 import { DEFAULT_SETTINGS } from '../../src/engine/runbook/index.js';
 import { testChoices } from '../support/choices.js';
@@ -175,8 +176,9 @@ describe('space.find-instances', () => {
         offering: 'dingo-postgresql',
         plan: 'cluster',
         // The logs show one node, but the cluster plan has two: it comes back grown to its plan.
-        nodeCount: 2,
-        nodeCountInput: '2',
+        // What the generated logs show it ran (one node: either broker generation's deletion names it).
+        nodeCount: byName('orders-db').nodes.length,
+        nodeCountInput: String(byName('orders-db').nodes.length),
         archiveUrl: byName('orders-db').archivePrefix,
         lastSegment: '000000010000000000000009',
         lastSegmentAt: minutes(8).toISOString(),
@@ -529,13 +531,30 @@ describe('cf.check-apps and cf.create-space', () => {
 });
 
 describe('how many nodes a recovered instance of the space comes back with', () => {
-  it("takes its plan's, or more when the logs show it ran more, never fewer", () => {
-    expect(nodesToGrowTo(1, 'cluster', 'solo')).toBe(2);
-    expect(nodesToGrowTo(0, 'cluster', 'solo')).toBe(2);
-    expect(nodesToGrowTo(3, 'cluster', 'solo')).toBe(3);
-    expect(nodesToGrowTo(1, 'solo', 'solo')).toBe(1);
-    expect(nodesToGrowTo(2, 'single', 'single')).toBe(2);
-    expect(nodesToGrowTo(2, undefined, 'solo')).toBe(2);
-    expect(nodesToGrowTo(0, undefined, 'solo')).toBeNull();
+  const seen = (n: number, removedAtDeletion = 0): ClusterSize => ({ seen: n, recorded: null, removedAtDeletion });
+  const recorded = (nodes: number, n: number): ClusterSize => ({
+    seen: n,
+    recorded: { nodes, evidence: { line: 'l', source: 's', why: 'w' } },
+    removedAtDeletion: n,
+  });
+
+  it("takes the nodes the logs show it ran; with lines missing, never fewer than its plan's", () => {
+    expect(nodesToGrowTo(seen(1), 'cluster', 'solo')).toBe(2);
+    expect(nodesToGrowTo(seen(0), 'cluster', 'solo')).toBe(2);
+    expect(nodesToGrowTo(seen(3), 'cluster', 'solo')).toBe(3);
+    expect(nodesToGrowTo(seen(1), 'solo', 'solo')).toBe(1);
+    expect(nodesToGrowTo(seen(2), 'single', 'single')).toBe(2);
+    expect(nodesToGrowTo(seen(2), undefined, 'solo')).toBe(2);
+    expect(nodesToGrowTo(seen(0), undefined, 'solo')).toBeNull();
+    expect(nodesToGrowTo(undefined, 'cluster', 'solo')).toBe(2);
+  });
+
+  it('takes the size the broker recorded, and a deletion that removed every node by name, over the plan', () => {
+    // The March 2016 broker made one node without node-count: its deletion removed that one.
+    expect(nodesToGrowTo(seen(1, 1), 'cluster', 'solo')).toBe(1);
+    expect(nodesToGrowTo(recorded(1, 1), 'cluster', 'solo')).toBe(1);
+    expect(nodesToGrowTo(recorded(3, 0), 'cluster', 'solo')).toBe(3);
+    // Never fewer than the nodes the logs name.
+    expect(nodesToGrowTo(recorded(1, 2), 'cluster', 'solo')).toBe(2);
   });
 });

@@ -8,6 +8,7 @@ import { startMoto, type Moto } from '../support/moto.js';
 import { ifStarted } from '../support/started.js';
 import { openLogSource } from '../../src/systems/log-source.js';
 import { Redactor } from '../../src/core/redact.js';
+import { sizeFromLogs } from '../../src/actions/support/cluster-size.js';
 
 let root: string;
 beforeAll(async () => {
@@ -25,6 +26,13 @@ function expectMatchesTruth(c: Awaited<ReturnType<typeof findDeletedInstance>>['
   // The 2016 broker logs the cell's IP (backend), the 2017 one its agent id (cell).
   const cell = (n: TruthInstance['nodes'][number]) => (t.generation === 'patroni-broker' ? n.cellIp : n.cellAgent);
   expect(c.nodes.map((n) => [n.nodeUuid, n.cell]).sort()).toEqual(t.nodes.map((n) => [n.nodeUuid, cell(n)]).sort());
+  // Its size: the broker's own record (2016's provision node_count, v0.9's run-cluster features), and every node removed by name.
+  expect(c.size).toEqual({
+    seen: t.nodes.length,
+    recorded: { nodes: t.nodes.length, evidence: expect.anything() },
+    removedAtDeletion: t.nodes.length,
+  });
+  expect(sizeFromLogs(c.size, 'cluster', 'solo')?.nodes).toBe(t.nodes.length);
 }
 
 describe('findDeletedInstance on generated syslog (both broker generations, gzip rotation)', () => {

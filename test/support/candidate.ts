@@ -18,6 +18,7 @@ export function candidate(guid: string, over: Partial<Candidate> = {}): Candidat
     lastWalUploadAt: null,
     lastWalPushAt: null,
     nodes: [],
+    size: { seen: 0, recorded: null, removedAtDeletion: 0 },
     confidence: 'low',
     evidence: [],
     ...over,

@@ -5,7 +5,10 @@
  * and rebinding").
  */
 
-/** The broker's node count when none is given (BRK `defaultNodeCount = 2`). */
+/**
+ * The broker's node count when none is given (BRK `defaultNodeCount = 2`): the brokers from the 2016
+ * rewrite on; the March 2016 broker made one.
+ */
 const BROKER_DEFAULT_NODES = 2;
 
 /** The `-c` parameters that size a Dingo cluster to `nodes` nodes. */
@@ -21,5 +24,10 @@ export function nodeCountParams(nodes: number): { 'node-count': number } {
 export function nodesForPlan(plan: string, soloPlan: string, explicit: string): number | null {
   const given = explicit.trim();
   if (given !== '' && given !== 'plan') return /^[1-9][0-9]?$/.test(given) ? Number(given) : null;
+  return planNodes(plan, soloPlan);
+}
+
+/** The nodes a plan gives without an explicit count: 1 for the single-node plan, else the broker's default. */
+export function planNodes(plan: string, soloPlan: string): number {
   return plan === soloPlan ? 1 : BROKER_DEFAULT_NODES;
 }

@@ -7,5 +7,5 @@ export { CfApi } from './cf-events-api.js';
 export { hintFor } from './cf-hints.js';
 export * from './cf-parse.js';
 export { type CfWho, type LastOperation, type Rendered } from './cf-types.js';
-export { nodeCountParams, nodesForPlan } from './cf-update.js';
+export { nodeCountParams, nodesForPlan, planNodes } from './cf-update.js';
 export { cfCurlHasFail, cfEra, cfMajor, parseCfVersionOutput } from './cf-version.js';

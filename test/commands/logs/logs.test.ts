@@ -45,9 +45,12 @@ describe('dingo-recover logs find', () => {
       'nodes',
       'orgGuid',
       'serviceName',
+      'size',
       'spaceFrom',
       'spaceGuid',
     ]);
+    // The cluster's size as the logs show it: the nodes named, the broker's record of it, the nodes its deletion removed.
+    expect(Object.keys(json.candidates[0]!.size as object).sort()).toEqual(['recorded', 'removedAtDeletion', 'seen']);
     expect(Object.keys((json.candidates[0]!.evidence as object[])[0]!).sort()).toEqual(['line', 'source', 'why']);
   });
 

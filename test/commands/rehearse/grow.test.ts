@@ -1,7 +1,8 @@
 /**
  * Growing the recovered instance to the user's plan, in rehearsal: the update the broker refuses
  * stops the run resumably and changes nothing; a resume asks again and the new nodes stream the
- * restored database; an explicit node count is honoured; a single-node plan is left alone.
+ * restored database; an explicit node count is honoured; a single-node plan is left alone. The seed's
+ * deleted instance ran one node, so each growth is asked for with a node count.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,7 @@ describe('growing the recovered instance to its plan', () => {
   it('stops resumably when the broker refuses the update, and grows on resume', async () => {
     const dir = scenario(
       (w) => ((w.cf as Record<string, unknown>).failNextUpdate = 'no cell has room for another node'),
-      () => undefined,
+      (a) => (a.inputs!.nodeCount = '2'),
     );
     const state = tempDir();
     const first = await runCli(['rehearse', '--yes', '--scenario', dir, '--state-dir', state]);
@@ -79,7 +80,7 @@ describe('growing the recovered instance to its plan', () => {
   it('waits for the nodes to stream when the broker ends the update failed on its own 300 s wait, the nodes still cloning', async () => {
     const dir = scenario(
       (w) => ((w.cf as Record<string, unknown>).cloneOutlastsBrokerWait = true),
-      () => undefined,
+      (a) => (a.inputs!.nodeCount = '2'),
     );
     const state = tempDir();
     const r = await runCli(['rehearse', '--yes', '--scenario', dir, '--state-dir', state]);
@@ -124,7 +125,7 @@ describe('growing the recovered instance to its plan', () => {
     const r = await runCli(['rehearse', '--yes', '--verbose', '--scenario', dir, '--state-dir', state]);
     expect(r.code, r.stdout + r.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(r.stdout).not.toContain('$ cf update-service');
-    expect(r.stdout).toContain('plan solo is the single-node plan');
+    expect(r.stdout).toContain('1 node(s): the broker recorded 1 for the deleted instance');
     const w = worldOf(dir, state, runIdOf(r.stdout));
     expect(leader(w).pg.replicas ?? []).toEqual([]);
   });

@@ -46,7 +46,9 @@ describe('rehearse --scenario later-broker', () => {
     expect(r.stdout.indexOf('one node: etcd lists one member')).toBeLessThan(r.stdout.indexOf('Stop the new container'));
   });
 
-  it("restores the deleted database into the new node, then grows it to the plan's two nodes", () => {
+  it('restores the deleted database into the new node, then grows it to the two nodes the broker recorded for the deleted instance', () => {
+    expect(r.stdout).toContain('the broker planned this cluster with 2 node(s) (scheduler.run-cluster)');
+    expect(r.stdout).toContain('2 node(s): the broker recorded 2 for the deleted instance');
     const scoped = Object.entries(world.cells).flatMap(([ip, cell]) =>
       Object.values(cell.containers)
         .filter((c) => envOf(c).PATRONI_SCOPE === NEW)

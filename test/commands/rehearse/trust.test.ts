@@ -121,7 +121,8 @@ describe('the deleted instance is the operator’s decision', () => {
     const state = stateDir();
     const file = answers(
       state,
-      `${INPUTS}choose: { deletedInstance: ${OLD} }\nconfirm:\n  confirm-deleted-instance: ${OLD.slice(0, 8)}\n  stop-container: important-db\n  quarantine-new-archive: important-db\n  reset-etcd: important-db\n  flush-data: important-db\n  grow-service: important-db\n`,
+      // The user asks for two nodes (the deleted instance ran one): the grow is confirmed too.
+      `${INPUTS.replace('plan: cluster,', "plan: cluster, nodeCount: '2',")}choose: { deletedInstance: ${OLD} }\nconfirm:\n  confirm-deleted-instance: ${OLD.slice(0, 8)}\n  stop-container: important-db\n  quarantine-new-archive: important-db\n  reset-etcd: important-db\n  flush-data: important-db\n  grow-service: important-db\n`,
     );
     const r = await runCli(['rehearse', '--answers', file, '--state-dir', state]);
     expect(r.code, r.stdout.slice(-3000)).toBe(DONE_DRILLED_ON_CELL);

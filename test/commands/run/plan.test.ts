@@ -73,7 +73,7 @@ describe('recover --plan (rehearsed)', () => {
     const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
     expect(resumed.stdout).toContain(`run ${runId} is done`);
-    expect(started(state, runId)).toContain('grow-service');
+    expect(started(state, runId)).toContain('flush-data');
     expect(confirmed(state, runId)).toContain('confirm-deleted-instance');
   });
 

@@ -74,7 +74,6 @@ describe('a full rehearsal, by default', () => {
       `PATRONI_SCOPE: ${NEW}`,
       `/service/${NEW}/initialize: 6263019934712345126`,
       'entries: postgres0, wal-e',
-      'nodes: 1 now, 2 asked',
     ])
       expect(output).toContain(fact);
     // Confirmed by --yes: no question, the facts stand under the step's status line.

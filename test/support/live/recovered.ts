@@ -27,6 +27,12 @@ export { NEW_SYSID } from './case-instances.js';
 /** Every step of the bundled runbook, in order (those its use steps inline included). */
 export const STEPS = loadRunbook(join(ROOT, 'runbooks/recover-deleted-service.yaml'), actionRegistry()).steps.map((s) => s.id);
 
+/** Each step of a done recovery with its status: all finished, but the growth when the deleted instance ran one node. */
+export function doneStatuses(old: OldInstance): [string, string][] {
+  const growth = new Set(['grow-service', 'verify-replicas']);
+  return STEPS.map((id) => [id, growth.has(id) && old.nodes === 1 ? 'skipped' : 'finished']);
+}
+
 /** `dingo-recover show RUN --json` in the case: the run's transcript, as the caller's type reads it. */
 export async function transcriptOf<T>(c: LiveCase, runId: string): Promise<T> {
   const show = await runCli(['show', runId, '--json', '--state-dir', c.stateDir], { env: c.env });

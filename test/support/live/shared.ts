@@ -151,7 +151,7 @@ export interface OldInstance {
   holds: Holdings;
   /** Its archive at archivePrefix(guid) (relative keys), made on first use. */
   readonly archive: ArchiveObjects;
-  /** How many nodes its plan runs (cluster 2, solo 1): what the recovered instance must grow back to. */
+  /** How many nodes it ran, as its logs show (the broker's provision record): what the recovered instance must grow back to. */
   nodes: number;
 }
 
@@ -165,11 +165,12 @@ export const SEED_DELETED: OldInstance = {
   get archive() {
     return oldArchive();
   },
-  nodes: 2,
+  // The seed's provision record: the March 2016 broker gave it one node, whatever its plan.
+  nodes: 1,
 };
 
 /**
- * Another deleted instance named `name` (of a plan with `nodes` nodes), everything derived from
+ * Another deleted instance named `name` (that ran `nodes` nodes), everything derived from
  * the name (the same name gives the same instance): its GUID, a sysid of its own, its own
  * passwords, an archive whose objects all differ from the seed instance's.
  */
