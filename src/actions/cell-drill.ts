@@ -16,6 +16,7 @@ import { cellDrillLine, HardeningRefused, ranIn, runCellDrill, StoreFull, type C
 import { DrillFailed } from '../drill/exit-codes.js';
 import { LocalDiskFull } from '../drill/local-room.js';
 import { cellDocker, inspectOrFail, where } from './support/cell.js';
+import { drillWorkdirPrefix } from './support/drill-scratch.js';
 
 /** The choice's value that declines: the drill does not run on that cell, and the recovery goes on on the listing's proof. */
 const NOT_DRILLED = 'not-drilled';
@@ -57,6 +58,7 @@ const drillOnCell = defineAction({
       `${p.container} runs ${info.image} (docker inspect): no server of the archive's major is installed here, so the drill runs on ${p.cellIp} in the image that will restore it`,
     );
     const without: string[] = [];
+    const workdirPrefix = await drillWorkdirPrefix(ctx);
     for (;;) {
       try {
         const r = await runCellDrill({
@@ -69,6 +71,7 @@ const drillOnCell = defineAction({
           cellStore: dirname(ctx.settings.containerStoreRoot.replace(/\/+$/, '')),
           without,
           workdir: ctx.runtime.scratch,
+          workdirPrefix,
           processes: ctx.platform.processes,
           redactor: ctx.runtime.redactor,
           sleep: (ms) => ctx.sleep(ms),

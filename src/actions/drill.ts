@@ -13,6 +13,7 @@ import { formatDuration } from '../core/duration.js';
 import { DrillFailed } from '../drill/exit-codes.js';
 import { LocalDiskFull } from '../drill/local-room.js';
 import { scratchEngine } from './support/scratch-engine.js';
+import { drillWorkdirPrefix } from './support/drill-scratch.js';
 
 const drill = defineAction({
   name: 'archive.drill',
@@ -37,6 +38,7 @@ const drill = defineAction({
     try {
       // A hole after LATEST's stop does not stop the recovery (the archive is the best copy there is):
       // the drill restores up to it and the lost range is shown.
+      const workdirPrefix = await drillWorkdirPrefix(ctx);
       const r = await runDrill({
         url: p.url,
         store: ctx.s3,
@@ -45,6 +47,7 @@ const drill = defineAction({
         engine: scratchEngine(ctx),
         requireComplete: false,
         workdir: ctx.runtime.scratch,
+        workdirPrefix,
         now: () => ctx.now(),
         progress: (m) => {
           ctx.progress(m);

@@ -4,7 +4,8 @@
  * DINGO_RECOVER_FAILPOINTS to a comma-separated list such as `journal:17`,
  * `s3.copy:3` (the third time that point is reached), `step:stop-container` (right
  * after that step finished) or `rehearsal.write:2` (right after the second command that
- * changes the simulated platform took effect and was saved, before the journal records it).
+ * changes the simulated platform took effect and was saved, before the journal records it), or
+ * `drill.fetched` (a drill on a cell has fetched the archive to this machine).
  * A point named with `=stop` (`volumes.verify-dumps=stop`) stops the process there (SIGSTOP)
  * instead, for a test to send it a signal or close its output at that moment, then SIGCONT it.
  * Inactive unless set.

@@ -40,6 +40,8 @@ import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
 import { requireLocalRoom, roomNeeded } from './local-room.js';
+import { removeOnExit } from '../core/exit-cleanup.js';
+import { failpoint } from '../core/failpoints.js';
 
 /** What a message of the drill on a cell is, when it is not the drill's work itself. */
 export type CellProgress = 'cleanup' | 'left';
@@ -60,6 +62,8 @@ export interface CellDrillOptions {
   without?: string[];
   /** Where the archive is fetched to on this machine before it is streamed. */
   workdir: string;
+  /** What the drill's own folder's name starts with there (default WORKDIR_PREFIX). */
+  workdirPrefix?: string;
   processes: LocalProcesses;
   redactor: Redactor;
   signal?: AbortSignal;
@@ -196,7 +200,8 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     );
   }
   await requireLocalRoom(o.workdir, fetched);
-  const dir = await makeWorkdir(o.workdir);
+  const dir = await makeWorkdir(o.workdir, o.workdirPrefix);
+  const release = removeOnExit(dir);
   const paths = workdirPaths(dir);
   let drilled = false;
   try {
@@ -217,6 +222,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
         }),
     );
     await completeDataDir(paths.dataDir, major, undefined);
+    failpoint('drill.fetched');
     await writeRecoveryConfig({
       dataDir: paths.dataDir,
       major,
@@ -267,6 +273,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     };
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    release();
     // What is left on the cell is said either way; it fails a drill that otherwise passed, which nobody would read further.
     await box.remove().catch((err: unknown) => {
       const left = `${box.name} and ${box.folder} are still on ${o.cell} (${(err as Error).message}): remove them there with docker rm -f -v ${box.name} and rm -rf ${box.folder}, or run the drill again, which removes them first`;

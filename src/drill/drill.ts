@@ -39,6 +39,7 @@ import { pausedLines, recover } from './recover.js';
 import { servePartials } from './partial-wal.js';
 import { refusedPartials } from '../archive/partials.js';
 import { makeWorkdir, workdirPaths } from './workdir.js';
+import { removeOnExit } from '../core/exit-cleanup.js';
 import { requireLocalRoom } from './local-room.js';
 
 export type { DrillReport };
@@ -76,6 +77,8 @@ export interface DrillOptions {
   engine?: DockerEngine;
   /** The folder the drill's own temporary folder is made in: the run's or the command's scratch folder. */
   workdir: string;
+  /** What that folder's name starts with (default WORKDIR_PREFIX): a run's step names its own. */
+  workdirPrefix?: string;
   keep?: boolean;
   /** The whole drill's time limit (default: defaultDeadlineMs of the archive). */
   deadlineMs?: number;
@@ -148,6 +151,8 @@ interface Drill {
   started: number;
   warnings: string[];
   workdir: string | null;
+  /** Lets the workdir go from the process's exit cleanup once removed (a workdir not kept is removed however the process ends). */
+  release?: () => void;
   /** The scratch server's sandbox and account, once made: closed however the drill ends. */
   scratch: Scratch | null;
   cluster: ScratchCluster | null;
@@ -196,6 +201,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       await drill.scratch.close().catch(() => undefined);
     }
     if (drill.workdir && !opts.keep) await rm(drill.workdir, { recursive: true, force: true }).catch(() => undefined);
+    drill.release?.();
   }
 }
 
@@ -239,7 +245,8 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   drill.deadline.signal.throwIfAborted();
   // A paused copy goes on in its own folder, fetching only the WAL it lacks.
   if (!from) await requireLocalRoom(opts.workdir, { backupBytes: latest.expandedSizeBytes ?? 0, walSegments: report.walSegments });
-  drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir);
+  drill.workdir = from ? from.workdir : await makeWorkdir(opts.workdir, opts.workdirPrefix);
+  if (!opts.keep) drill.release = removeOnExit(drill.workdir);
   const paths = workdirPaths(drill.workdir);
   // The server's life, and its account's, from the first file it will own: everything it runs ends with it.
   const scratch = await openScratch({

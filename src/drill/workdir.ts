@@ -21,10 +21,10 @@ export interface Workdir {
 /** What the name of a drill's scratch folder starts with. */
 export const WORKDIR_PREFIX = 'dingo-drill-';
 
-/** A fresh scratch folder under `parent` with its data, socket and WAL folders. */
-export async function makeWorkdir(parent: string): Promise<string> {
+/** A fresh scratch folder under `parent` (its name starting with `prefix`) with its data, socket and WAL folders. */
+export async function makeWorkdir(parent: string, prefix = WORKDIR_PREFIX): Promise<string> {
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, WORKDIR_PREFIX));
+  const dir = await mkdtemp(join(parent, prefix));
   for (const sub of ['', 'data', 'sock', 'wal']) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
   return dir;
 }

@@ -189,6 +189,8 @@ describe('dingo-recover drill', () => {
         s3: moto.store,
         platform: { processes: localProcesses },
         runtime: testRuntime({ scratch: disk }),
+        runId: 'run-1',
+        stepId: 'drill-old-archive',
         settings: DEFAULT_SETTINGS,
         now: () => new Date(),
         progress: (m: string) => said.push(m),
@@ -201,7 +203,7 @@ describe('dingo-recover drill', () => {
       expect((err as StepFailed).message).toMatch(
         // The base backup and the WAL are fetched side by side: whichever meets the full disk first is named.
         new RegExp(
-          `^this machine's disk filled while (extracting s3://${BUCKET}/\\S+|fetching WAL \\S+) into ${disk}/dingo-drill-\\w+/(data|wal)`,
+          `^this machine's disk filled while (extracting s3://${BUCKET}/\\S+|fetching WAL \\S+) into ${disk}/dingo-drill-run-1-drill-old-archive\\.\\w{6}/(data|wal)`,
         ),
       );
       expect((err as StepFailed).hint).toContain(

@@ -11,7 +11,9 @@ export type { LiveOptions };
 import { LocalRunner } from '../../systems/local-runner.js';
 import { PrivateCfHomeRunner } from '../../systems/cf-home.js';
 import { createSshCellAccess } from '../../systems/ssh/index.js';
-import { createBoshCellAccess, type BoshGateway } from '../../systems/bosh-ssh/index.js';
+import { boshScratchName, createBoshCellAccess, type BoshGateway } from '../../systems/bosh-ssh/index.js';
+import { rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createS3Store } from '../../systems/s3/index.js';
 import { localMachine } from './local-machine.js';
 import { openLogSource } from '../../systems/log-source.js';
@@ -41,7 +43,12 @@ export function boshGateway(gateway: string | undefined, privateKey: string | un
  */
 export function cellAccess(
   ssh: NonNullable<LiveOptions['ssh']>,
-  { redactor, scratch, runner = new LocalRunner() }: { redactor: Redactor; scratch: string; runner?: LocalRunner },
+  {
+    redactor,
+    scratch,
+    runFolder,
+    runner = new LocalRunner(),
+  }: { redactor: Redactor; scratch: string; runFolder?: boolean; runner?: LocalRunner },
 ): CellAccess {
   return ssh.via === 'bosh'
     ? createBoshCellAccess({
@@ -50,6 +57,7 @@ export function cellAccess(
         gateway: boshGateway(ssh.gateway, ssh.identityFile),
         redactor,
         scratch,
+        runFolder,
       })
     : createSshCellAccess({
         gateway: ssh.gateway ? parseGateway(ssh.gateway) : undefined,
@@ -77,11 +85,15 @@ export function livePlatform(
   const local = new LocalRunner();
   const ssh = options.ssh ?? {};
   const cf = runDir === undefined ? undefined : new PrivateCfHomeRunner(local, runDir);
+  // A run's bosh ssh sessions keep their files in a folder of the run: a killed session's (a manifest, a staged
+  // input) goes when the run is resumed (this session holds its lock) or abandoned.
+  const boshScratch = runDir === undefined ? undefined : join(scratch, boshScratchName(basename(runDir)));
+  if (boshScratch) rmSync(boshScratch, { recursive: true, force: true });
   return {
     mode: 'live',
     cf: cf ?? local,
     bosh: local,
-    cells: cellAccess(ssh, { redactor, scratch, runner: local }),
+    cells: cellAccess(ssh, { redactor, scratch: boshScratch ?? scratch, runFolder: boshScratch !== undefined, runner: local }),
     s3: createS3Store({
       endpoint: options.s3?.endpoint,
       region: options.s3?.region,
@@ -95,6 +107,7 @@ export function livePlatform(
     // The session ends: the copy of the operator's cf config goes with it (a resume copies it again).
     close(): Promise<void> {
       cf?.close();
+      if (boshScratch) rmSync(boshScratch, { recursive: true, force: true });
       return Promise.resolve();
     },
   };

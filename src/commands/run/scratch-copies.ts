@@ -4,7 +4,9 @@
  * `<temp>/dingo-world-<run-id>/`, a restore check's cluster a killed attempt left in
  * `<temp>/dingo-restore-check-…` (named in its step's journaled plan), and the copy of a volume, in the
  * run's folder (`copies/`) or in the folder the operator named (its step's plan names it; the volume
- * itself is untouched). The dumps (`dumps/`) are what the run made
+ * itself is untouched), a drill's folder a killed session left (`<temp>/dingo-drill-<run-id>-<step>`),
+ * and a killed session's `bosh ssh` files (`<temp>/dingo-bosh-ssh-<run-id>/`: a v1 deployment's manifest,
+ * a command's staged input). The dumps (`dumps/`) are what the run made
  * for the user, and stay. A server still running on a copy (a run an older version started) is stopped
  * first. Nothing but these folders of the tool's own making is removed; each is named with its size.
  */
@@ -12,6 +14,8 @@ import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { formatBytes } from '../../core/format.js';
 import { stopServersOn } from '../../volumes/scratch-server.js';
+import { drillScratchPrefix } from '../../actions/support/drill-scratch.js';
+import { boshScratchName } from '../../systems/bosh-ssh/index.js';
 
 /** The bytes a folder holds (what it holds, links not followed). */
 async function sizeOf(path: string): Promise<number> {
@@ -45,9 +49,14 @@ async function copiesOf(o: { runId: string; runDir: string; scratch: string; pla
   const volumeCopies = o.plans
     .filter((p) => typeof p.scratch === 'string' && typeof p.dir === 'string' && typeof p.at === 'string' && dirname(p.dir) === p.scratch)
     .map((p) => p.dir as string);
+  // A drill's fetched and restored archive, and a bosh ssh session's files, that a killed session left.
+  const leftBehind = (await readdir(o.scratch).catch(() => [] as string[]))
+    .filter((name) => name.startsWith(drillScratchPrefix(o.runId)) || name === boshScratchName(o.runId))
+    .map((name) => join(o.scratch, name));
   const candidates = [
     join(o.scratch, `dingo-restore-${o.runId}`),
     join(o.scratch, `dingo-world-${o.runId}`),
+    ...leftBehind,
     ...checks,
     ...volumeCopies,
     join(o.runDir, 'copies'),
@@ -74,7 +83,11 @@ export async function removeScratchCopies(o: {
     }
     const bytes = await sizeOf(folder);
     await rm(folder, { recursive: true, force: true });
-    lines.push(`removed ${folder} (${formatBytes(bytes)}): the run's copies of the user's data`);
+    const what =
+      basename(folder) === boshScratchName(o.runId)
+        ? "a bosh ssh session's files (a deployment's manifest, a command's input)"
+        : "the run's copies of the user's data";
+    lines.push(`removed ${folder} (${formatBytes(bytes)}): ${what}`);
   }
   return lines;
 }

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +22,7 @@ import { roughDuration } from '../../core/duration.js';
 import { Redactor } from '../../core/redact.js';
 import { invocation } from '../../core/invocation.js';
 import { isStdinStream } from '../../core/stdin.js';
+import { removeOnExit } from '../../core/exit-cleanup.js';
 import { BoshCli } from '../../adapters/bosh.js';
 import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
 import type { CellAccess, CellSession, CommandResult, CommandRunner, CommandSpec, EtcdKeys, StdinData } from '../../core/seams.js';
@@ -42,8 +43,10 @@ export interface BoshSshOptions {
   gateway: BoshGateway;
   /** The run's redactor, for the errors. */
   redactor: Redactor;
-  /** The run's scratch folder: each session's private folder (v1's manifest, staged input) is made in it. */
+  /** The folder each session's private folder (v1's manifest, staged input) is made in. */
   scratch: string;
+  /** `scratch` is the run's own folder (boshScratchName), made here: one another account made is refused. */
+  runFolder?: boolean;
   /**
    * v2: one `bosh ssh` whose connection every command of the session shares (bosh-ssh-mux.ts), the
    * default; false runs each command in a `bosh ssh` of its own, as when the shared one cannot be set up.
@@ -53,6 +56,26 @@ export interface BoshSshOptions {
   warn?: (text: string) => void;
   /** v2: how long the shared session's bosh may take to share its connection before it is stopped (default SESSION_SETUP_MS). */
   shareSetupMs?: number;
+}
+
+/** The folder of a run's `bosh ssh` sessions in the scratch folder: what a killed session left there is found by it. */
+export function boshScratchName(runId: string): string {
+  return `dingo-bosh-ssh-${runId}`;
+}
+
+/** `dir`, made private if need be; one another account made (the scratch folder may be /tmp) is refused, never used. */
+async function privateFolder(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.()) {
+    throw new StepFailed(
+      `${dir} is not a folder this account made: the bosh ssh session's files (a manifest, a command's input) do not go there`,
+      {
+        hint: 'nothing was run; find out who made it and remove it, then resume',
+      },
+    );
+  }
+  return dir;
 }
 
 /**
@@ -79,13 +102,15 @@ export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
           hint: 'check `bosh vms` for the cell; the IP in the logs may be a NAT address or the VM was recreated',
         });
       }
-      const dir = await mkdtemp(join(opts.scratch, 'dingo-bosh-ssh-'));
+      const dir = await mkdtemp(join(opts.runFolder ? await privateFolder(opts.scratch) : opts.scratch, 'dingo-bosh-ssh-'));
+      const release = removeOnExit(dir);
       try {
         const target: BoshSshTarget = { major, deployment: found.deployment, instance: found.instance };
         if (major === 1) target.manifest = await downloadManifest(opts.runner, binary, found.deployment, dir, redactor);
-        return new BoshCellSession(cellIp, target, opts, binary, dir, redactor);
+        return new BoshCellSession(cellIp, target, opts, binary, { path: dir, release }, redactor);
       } catch (err) {
         await rm(dir, { recursive: true, force: true });
+        release();
         throw err;
       }
     },
@@ -115,13 +140,18 @@ class BoshCellSession implements CellSession {
   readonly where: string;
   /** v2's shared session, while it is up; null once it could not be set up here (each command then has its own). */
   private mux: Promise<BoshSshMux | null> | undefined;
+  /**
+   * Given to every bosh this session runs: one still running when the process exits is sent SIGTERM, not
+   * killed, so that it has the director remove its temporary user from the cell (child-processes.ts).
+   */
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly cellIp: string,
     private readonly target: BoshSshTarget,
     private readonly opts: BoshSshOptions,
     private readonly binary: string,
-    private readonly dir: string,
+    private readonly folder: { path: string; release: () => void },
     private readonly redactor: Redactor,
   ) {
     const gw = opts.gateway.disable ? '' : opts.gateway.host ? ` via ${opts.gateway.host}` : '';
@@ -264,7 +294,7 @@ class BoshCellSession implements CellSession {
   /** The command's input, copied to the cell as a file only the copying user (and root) can read. */
   private async stage(stdin: StdinData): Promise<string> {
     const name = `dingo-recover-input-${randomBytes(12).toString('hex')}`;
-    const local = join(this.dir, name);
+    const local = join(this.folder.path, name);
     const source = isStdinStream(stdin) ? stdin : Readable.from([typeof stdin === 'string' ? Buffer.from(stdin) : stdin]);
     try {
       await pipeline(source, createWriteStream(local, { mode: 0o600 }));
@@ -289,6 +319,7 @@ class BoshCellSession implements CellSession {
       writes: false,
       timeoutMs: (spec.timeoutMs ?? 0) + SESSION_SETUP_MS,
       stdout: reader,
+      abort: this.stopping.signal,
     });
     await new Promise<void>((done, failed) => {
       reader.on('error', failed);
@@ -313,7 +344,12 @@ class BoshCellSession implements CellSession {
   }
 
   private bosh(args: string[], timeoutMs?: number): Promise<CommandResult> {
-    return this.opts.runner.run({ argv: [this.binary, ...args], writes: false, timeoutMs: (timeoutMs ?? 0) + SESSION_SETUP_MS });
+    return this.opts.runner.run({
+      argv: [this.binary, ...args],
+      writes: false,
+      timeoutMs: (timeoutMs ?? 0) + SESSION_SETUP_MS,
+      abort: this.stopping.signal,
+    });
   }
 
   private killed(spec: CommandSpec): StepFailed {
@@ -337,7 +373,9 @@ class BoshCellSession implements CellSession {
     try {
       await (await this.mux?.catch(() => null))?.close();
     } finally {
-      await rm(this.dir, { recursive: true, force: true });
+      this.stopping.abort();
+      await rm(this.folder.path, { recursive: true, force: true });
+      this.folder.release();
     }
   }
 }

@@ -1,1 +1,1 @@
-export { type BoshGateway, createBoshCellAccess } from './bosh-ssh.js';
+export { type BoshGateway, boshScratchName, createBoshCellAccess } from './bosh-ssh.js';

@@ -1,0 +1,89 @@
+/**
+ * The bundled rehearsal's drill on the cell fetches the whole old archive to this machine first: a
+ * copy of the tenant's database. However the session ends, it does not stay: a signal removes it as
+ * the process exits; what a SIGKILL leaves, under a name of the run and the step, goes when the step
+ * runs again on resume (said on the record) or when the run is abandoned (said on the screen).
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DONE_DRILLED_ON_CELL, runCli, runIdOf } from '../../support/cli.js';
+import { EXIT } from '../../../src/core/errors.js';
+import { readJournal } from '../../../src/engine/journal/index.js';
+import { procFile } from '../../support/proc.js';
+
+const dirs: string[] = [];
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** The drill folders in the scratch folder, each with what it holds (a few levels down). */
+function drillFolders(scratch: string): string[] {
+  return readdirSync(scratch).filter((n) => n.startsWith('dingo-drill-'));
+}
+
+function filesUnder(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+}
+
+/** A rehearsal whose process dies (SIGKILL) once the cell drill has fetched the archive here. */
+async function killedInDrill(): Promise<{ state: string; scratch: string; runId: string; left: string }> {
+  const state = tempDir('dr-drill-left-');
+  const scratch = tempDir('dr-drill-tmp-');
+  const r = await runCli(['rehearse', '--yes', '--state-dir', state], {
+    env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: 'drill.fetched' },
+  });
+  expect(r.code, r.stdout + r.stderr).toBeNull();
+  const runId = runIdOf(r.stdout);
+  // The copy is there, named by the run and the step, with the base backup and the WAL in it.
+  const left = drillFolders(scratch);
+  expect(left).toEqual([expect.stringMatching(new RegExp(`^dingo-drill-${runId}-drill-on-cell\\.\\w{6}$`))]);
+  expect(filesUnder(join(scratch, left[0]!))).toBeGreaterThan(5);
+  return { state, scratch, runId, left: join(scratch, left[0]!) };
+}
+
+describe("the drill's copy of the old archive on this machine", () => {
+  it('is removed when the run is stopped by a signal in the middle of the drill', async () => {
+    const state = tempDir('dr-drill-term-');
+    const scratch = tempDir('dr-drill-tmp-');
+    let pid = 0;
+    const run = runCli(['rehearse', '--yes', '--state-dir', state], {
+      env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: 'drill.fetched=stop' },
+      onStart: (p) => (pid = p),
+    });
+    const stateOf = (): string => (pid ? (/^State:\s+(\S)/m.exec(procFile(pid, 'status'))?.[1] ?? '') : '');
+    await expect.poll(stateOf, { timeout: 120_000, interval: 100 }).toBe('T');
+    expect(drillFolders(scratch)).toHaveLength(1);
+    process.kill(pid, 'SIGTERM');
+    process.kill(pid, 'SIGCONT');
+    const r = await run;
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.interrupted);
+    expect(r.stdout).toContain('interrupted');
+    expect(drillFolders(scratch)).toEqual([]);
+  });
+
+  it('left by a killed session, is removed by the resumed step, which says so, and the run ends done', async () => {
+    const { state, scratch, runId, left } = await killedInDrill();
+    const r = await runCli(['resume', runId, '--yes', '--state-dir', state], { env: { TMPDIR: scratch } });
+    expect(r.code, r.stdout + r.stderr).toBe(DONE_DRILLED_ON_CELL);
+    expect(drillFolders(scratch)).toEqual([]);
+    const notes = readJournal(join(state, 'runs', runId, 'journal.ndjson')).flatMap((e) =>
+      e.type === 'note' && e.step === 'drill-on-cell' ? [e.text] : [],
+    );
+    expect(notes).toContain(`removed ${left}, which an interrupted drill of this step left on this machine`);
+  });
+
+  it('left by a killed session, is removed when the run is abandoned, with its size', async () => {
+    const { state, scratch, runId, left } = await killedInDrill();
+    const r = await runCli(['abandon', runId, '--reason', 'practice', '--state-dir', state], { env: { TMPDIR: scratch } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`removed ${left} \\(\\d+(\\.\\d+)? [KM]i?B\\): the run's copies of the user's data`));
+    expect(drillFolders(scratch)).toEqual([]);
+  });
+});
