@@ -18,6 +18,20 @@ import { prependStdin } from '../core/stdin.js';
  */
 const ENV_PREAMBLE = 'while IFS= read -r l && [ -n "$l" ]; do export "$l"; done; exec "$@"';
 
+/** What `timeout` exits with when the deadline ends the command. */
+export const TIMEOUT_EXIT = 124;
+
+/**
+ * The command, ended by the cell's `timeout` past its deadline, in whole seconds (exit 124): GNU timeout
+ * signals the command's whole process group, so nothing it started goes on once the caller gave up.
+ * An SSH server does not end a command without a terminal when its channel closes.
+ */
+export function limitedCommand(command: string, timeoutMs: number | undefined): string {
+  return timeoutMs === undefined
+    ? command
+    : shellQuoteAll(['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'sh', '-c', command]);
+}
+
 export interface RemoteCommand {
   command: string;
   stdin: StdinData;

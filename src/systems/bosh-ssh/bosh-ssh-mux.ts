@@ -24,7 +24,8 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandResult, CommandRunner, CommandSpec } from '../../core/seams.js';
 import type { RemoteCommand } from '../../adapters/shell.js';
-import { limitedCommand, result } from './bosh-ssh-remote.js';
+import { result } from './bosh-ssh-remote.js';
+import { limitedCommand } from '../../adapters/shell.js';
 
 /** What `ssh -S` is given for a host: the socket decides where it goes, never this name. */
 const HOST = 'bosh-ssh-session';

@@ -25,12 +25,10 @@
 import { StepFailed } from '../../core/errors.js';
 import { printableJson } from '../../core/display.js';
 import type { Redactor } from '../../core/redact.js';
-import { shellQuote, shellQuoteAll } from '../../core/shell-quote.js';
+import { shellQuote } from '../../core/shell-quote.js';
 import { boshFailureText, parseJsonUi } from '../../adapters/bosh-parse.js';
 import type { CommandResult } from '../../core/seams.js';
-
-/** What `timeout` exits with when the deadline ends the command. */
-const TIMEOUT_EXIT = 124;
+import { TIMEOUT_EXIT, limitedCommand } from '../../adapters/shell.js';
 
 export interface RemoteLine {
   /** The command as the remote shell reads it (argv quoted). */
@@ -42,13 +40,6 @@ export interface RemoteLine {
   marker: string;
   /** The standard output base64-encoded as it comes, before the marker's frame of the error and the exit code. */
   streamed?: boolean;
-}
-
-/** The command, ended by the cell's `timeout` past its deadline (exit 124). */
-export function limitedCommand(command: string, timeoutMs: number | undefined): string {
-  return timeoutMs === undefined
-    ? command
-    : shellQuoteAll(['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'sh', '-c', command]);
 }
 
 export function remoteLine(r: RemoteLine): string {

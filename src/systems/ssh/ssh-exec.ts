@@ -42,6 +42,8 @@ export function execOn(
         ? undefined
         : setTimeout(() => {
             o.timedOut = true;
+            // Asked to end first (an SSH server from OpenSSH 7.9 passes it on), then given up.
+            channel?.signal('KILL');
             channel?.close();
             finish();
           }, timeoutMs);

@@ -16,7 +16,7 @@ import { EtcdV2Keys } from '../etcd.js';
 import { ConnectionLost, execOn } from './ssh-exec.js';
 import { SshConfig } from './ssh-config.js';
 import { localUser } from './ssh-tokens.js';
-import { assertSudoWorked, describe, remoteCommand } from '../../adapters/shell.js';
+import { TIMEOUT_EXIT, assertSudoWorked, describe, limitedCommand, remoteCommand } from '../../adapters/shell.js';
 import { ForwardFailed, connectChain, forward, type Chain, type ConnectSettings } from './ssh-connect.js';
 import { describeHop, resolveHop, type Hop } from './ssh-hops.js';
 import type { CellAccess, CellSession, CommandResult, CommandSpec, EtcdKeys } from '../../core/seams.js';
@@ -48,6 +48,9 @@ export interface SshOptions {
 }
 
 const DEFAULT_CELL_USER = 'vcap';
+
+/** How long past a command's deadline its channel is given up, should the cell's timeout not end it. */
+const CHANNEL_GRACE_MS = 5000;
 
 export function createSshCellAccess(opts: SshOptions): CellAccess {
   const home = opts.home ?? homedir();
@@ -131,7 +134,10 @@ class SshCellSession implements CellSession {
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect();
       try {
-        const result = await execOn(client, remote.command, remote.stdin, this.redactor, spec.timeoutMs, spec.stdout);
+        // The cell's timeout ends the command, and what it started, at the deadline; the channel is given up a little later.
+        const local = spec.timeoutMs === undefined ? undefined : Math.max(1, Math.ceil(spec.timeoutMs / 1000)) * 1000 + CHANNEL_GRACE_MS;
+        const ran = await execOn(client, limitedCommand(remote.command, spec.timeoutMs), remote.stdin, this.redactor, local, spec.stdout);
+        const result = spec.timeoutMs !== undefined && ran.exitCode === TIMEOUT_EXIT ? { ...ran, timedOut: true } : ran;
         assertSudoWorked(spec, result, this.where, this.redactor);
         return result;
       } catch (err) {

@@ -14,6 +14,7 @@ import { expectSeqStreamed } from '../../support/slow-reader.js';
 import { sshdAvailable, startSshd, type Sshd } from '../../support/sshd.js';
 import { ifStarted } from '../../support/started.js';
 import { Redactor } from '../../../src/core/redact.js';
+import { allPids, procFile } from '../../support/proc.js';
 
 const CELL_IP = '10.58.111.150';
 
@@ -330,11 +331,17 @@ describe.skipIf(!sshdAvailable)('ssh cell access (real sshd)', () => {
     }
   });
 
-  it('times out a command with exit code 124', async () => {
+  it('times out a command with exit code 124, and the command and what it started end on the cell', async () => {
     const session = await createSshCellAccess(options()).open(CELL_IP);
+    // A duration of its own, to find its process: an SSH server leaves a command without a terminal running when its channel closes.
+    const seconds = '7.2931';
+    const sleeping = (): number[] =>
+      allPids().filter((p) => procFile(p, 'cmdline').split('\0').filter(Boolean).join(' ') === `sleep ${seconds}`);
     try {
-      const r = await session.run({ argv: ['sleep', '3'], timeoutMs: 200, writes: false });
+      const r = await session.run({ argv: ['sh', '-c', `sleep ${seconds}; echo late`], timeoutMs: 200, writes: false });
       expect(r).toMatchObject({ exitCode: 124, timedOut: true });
+      expect(r.stdout).toBe('');
+      await expect.poll(sleeping, { timeout: 3000, interval: 100 }).toEqual([]);
     } finally {
       await session.close();
     }
