@@ -10,7 +10,8 @@ import type { LiveOptions } from '../../engine/runbook/index.js';
 export type { LiveOptions };
 import { LocalRunner } from '../../systems/local-runner.js';
 import { PrivateCfHomeRunner } from '../../systems/cf-home.js';
-import { createSshCellAccess } from '../../systems/ssh/index.js';
+import { SshConfig, createSshCellAccess, localUser } from '../../systems/ssh/index.js';
+import { homedir } from 'node:os';
 import { boshScratchName, createBoshCellAccess, type BoshGateway } from '../../systems/bosh-ssh/index.js';
 import { rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -29,11 +30,31 @@ export function parseGateway(text: string): { user?: string; host: string; port?
 /**
  * `bosh ssh`'s gateway from `--gateway` and `--ssh-key`: `none` ignores the director's gateway;
  * no gateway takes the director's (a port was refused with the flags: bosh's gateway flags take none).
+ * A gateway given without a user is given the one `ssh HOST` would log in as (the ssh config's User
+ * for it, else the local user): bosh-cli v2 puts `--gw-user`, else the director's gateway user, after
+ * `-l` in its ProxyCommand, and with neither writes `-l  HOST`, which leaves ssh no host
+ * (ssh/ssh_args.go `gwOpts`). A SOCKS5 proxy (`--gw-socks5`, from `BOSH_ALL_PROXY`) wins over every
+ * gateway flag there: a gateway given, or `none`, empties it for the ssh route (`--gw-socks5=`), as the
+ * operator asked; the director is still reached through it (bosh-utils reads the variable itself).
  */
-export function boshGateway(gateway: string | undefined, privateKey: string | undefined): BoshGateway {
-  if (gateway === 'none') return { disable: true };
-  const gw = gateway ? parseGateway(gateway) : undefined;
-  return { ...(gw ? { host: gw.host, ...(gw.user ? { user: gw.user } : {}) } : {}), ...(privateKey ? { privateKey } : {}) };
+export function boshGateway(
+  gateway: string | undefined,
+  privateKey: string | undefined,
+  o: { sshConfigFile?: string; env?: Record<string, string | undefined> } = {},
+): BoshGateway {
+  const proxy = (o.env ?? invocation().env).BOSH_ALL_PROXY;
+  const overProxy = proxy ? { overProxy: true } : {};
+  if (gateway === 'none') return { disable: true, ...overProxy };
+  if (!gateway) return { ...(proxy ? { proxy: 'BOSH_ALL_PROXY' } : {}), ...(privateKey ? { privateKey } : {}) };
+  const gw = parseGateway(gateway);
+  const user = gw.user ?? sshUserFor(gw.host, o.sshConfigFile);
+  return { host: gw.host, user, ...(privateKey ? { privateKey } : {}), ...overProxy };
+}
+
+/** The user `ssh HOST` logs in as: the ssh config's User for it, else the local user. */
+function sshUserFor(host: string, sshConfigFile: string | undefined): string {
+  const home = homedir();
+  return SshConfig.load(sshConfigFile ?? join(home, '.ssh', 'config'), home).resolve(host, home).user ?? localUser();
 }
 
 /**
@@ -54,7 +75,7 @@ export function cellAccess(
     ? createBoshCellAccess({
         runner,
         binary: ssh.boshBinary,
-        gateway: boshGateway(ssh.gateway, ssh.identityFile),
+        gateway: boshGateway(ssh.gateway, ssh.identityFile, { sshConfigFile: ssh.sshConfigFile }),
         redactor,
         scratch,
         runFolder,

@@ -23,10 +23,16 @@ export interface BoshGateway {
   host?: string;
   user?: string;
   privateKey?: string;
+  /** v2: empty the SOCKS5 proxy (`--gw-socks5=`) that BOSH_ALL_PROXY would give, which wins over every gateway flag. */
+  overProxy?: boolean;
+  /** Where the proxy bosh goes through comes from (the session's name says it), when none was overridden. */
+  proxy?: string;
 }
 
 function gatewayFlags(major: 1 | 2, gw: BoshGateway): string[] {
-  if (gw.disable) return [major === 2 ? '--gw-disable' : '--no_gateway'];
+  // go-flags takes an empty value only after `=`.
+  const proxy = major === 2 && gw.overProxy ? ['--gw-socks5='] : [];
+  if (gw.disable) return [major === 2 ? '--gw-disable' : '--no_gateway', ...proxy];
   const names =
     major === 2
       ? { host: '--gw-host', user: '--gw-user', key: '--gw-private-key' }
@@ -35,6 +41,7 @@ function gatewayFlags(major: 1 | 2, gw: BoshGateway): string[] {
     ...(gw.host ? [names.host, gw.host] : []),
     ...(gw.user ? [names.user, gw.user] : []),
     ...(gw.privateKey ? [names.key, gw.privateKey] : []),
+    ...proxy,
   ];
 }
 

@@ -154,7 +154,8 @@ class BoshCellSession implements CellSession {
     private readonly folder: { path: string; release: () => void },
     private readonly redactor: Redactor,
   ) {
-    const gw = opts.gateway.disable ? '' : opts.gateway.host ? ` via ${opts.gateway.host}` : '';
+    const g = opts.gateway;
+    const gw = g.disable ? '' : g.host ? ` via ${g.host}` : g.proxy ? ` via the SOCKS5 proxy of ${g.proxy}` : '';
     this.where = `cell ${cellIp} (bosh ssh ${target.instance}${gw})`;
   }
 

@@ -80,6 +80,8 @@ interface Gateway {
   user?: string;
   key?: string;
   disable: boolean;
+  /** v2's SOCKS5 proxy (`--gw-socks5`, else BOSH_ALL_PROXY), which wins over every gateway flag (ssh/ssh_args.go). */
+  socks5?: string;
 }
 
 const fail = (stderr: string, stdout = ''): Out => ({ stdout, stderr, exitCode: 1 });
@@ -182,6 +184,7 @@ async function v2(world: BoshWorld, ssh: Ssh, args: string[], write?: (b: Buffer
     user: one('--gw-user'),
     key: one('--gw-private-key'),
     disable: has('--gw-disable'),
+    socks5: one('--gw-socks5') ?? ssh.env.BOSH_ALL_PROXY,
   });
   const slug = command === 'ssh' ? rest[0] : rest.find((w) => w.includes(':'))?.split(':')[0];
   if (!slug) return finish({ lines: [...lines, `Expected instance slug for ${command ?? 'a command'}`], exitCode: 1 });
@@ -384,6 +387,7 @@ async function v1(world: BoshWorld, ssh: Ssh, args: string[]): Promise<Out> {
 // ---- the sessions, over real OpenSSH -----------------------------------------------------------
 
 function gatewayOf(ssh: Ssh, given: Gateway): Gateway {
+  if (given.socks5) return { disable: true, socks5: given.socks5 };
   if (given.disable) return { disable: true };
   const director = ssh.directorGateway;
   return { host: given.host ?? director?.host, user: given.user ?? director?.user, key: given.key, disable: false };
@@ -521,6 +525,8 @@ function sshOptions(ssh: Ssh, cell: SshTarget, gw: Gateway, dir: string): string
     '-o',
     `UserKnownHostsFile=${knownHosts}`,
   ];
+  // The proxy's ProxyCommand, whatever the gateway flags said (ssh/ssh_args.go `OptsForHost`).
+  if (gw.socks5) return [...opts, '-o', `ProxyCommand=nc -x ${gw.socks5.replace(/^socks5:\/\//, '')} %h %p`];
   if (gw.disable || !gw.host) return opts;
   const gwOpts = [
     '-F',
@@ -538,7 +544,10 @@ function sshOptions(ssh: Ssh, cell: SshTarget, gw: Gateway, dir: string): string
   ];
   if (gw.key) gwOpts.push('-o', 'PasswordAuthentication=no', '-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${gw.key}`);
   // "Always force TTY for gateway ssh" (ssh/ssh_args.go); with -W, ssh forwards the connection and runs no session.
-  return [...opts, '-o', `ProxyCommand=ssh -tt -W %h:%p -l ${gw.user ?? ssh.env.USER ?? 'root'} ${gw.host} ${gwOpts.join(' ')}`];
+  // v2 puts the gateway user after -l as it is, empty when neither --gw-user nor the director gave one, which
+  // leaves ssh without a host (ssh_args.go `gwOpts`); the Ruby CLI takes $USER then (ssh.rb).
+  const user = gw.user ?? (ssh.era === 'v1' ? (ssh.env.USER ?? 'root') : '');
+  return [...opts, '-o', `ProxyCommand=ssh -tt -W %h:%p -l ${user} ${gw.host} ${gwOpts.join(' ')}`];
 }
 
 /** v1 runs the command over Net::SSH without a terminal (`mixed`: its streams come as one); v2 through `ssh -tt`. */
