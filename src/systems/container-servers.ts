@@ -14,7 +14,7 @@
  * container's root is no root of this machine.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StepFailed } from '../core/errors.js';
 import type { CommandResult, ContainerServer, ContainerServers, DatabaseCall, LocalProcesses } from '../core/seams.js';
@@ -32,6 +32,7 @@ import {
   type Postmaster,
   type Scratch,
 } from './postgres/index.js';
+import { madeOwnFolder } from '../core/own-folder.js';
 
 /**
  * `sh -c RESTORE_WITH_LIST sh LIST PG_RESTORE ARGS…`: pg_restore of its standard input with LIST (the
@@ -66,11 +67,7 @@ export function containerServers(processes: LocalProcesses, folder: string): Con
 
   /** The run's world folder, made if need be: ours, a folder (a link or another user's of that name in the temp folder is refused). */
   async function ourFolder(): Promise<void> {
-    await mkdir(folder, { mode: 0o700 }).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    });
-    const st = await lstat(folder);
-    if (!st.isDirectory() || st.uid !== process.getuid?.()) {
+    if (!(await madeOwnFolder(folder, 0o700))) {
       throw new StepFailed(`${folder} is not a folder this tool made: the rehearsal's live database cannot go there`, {
         hint: `move ${folder} aside (it may be another user's), then resume`,
       });

@@ -29,6 +29,7 @@ import {
 } from '../systems/postgres/index.js';
 import { readDumpToc } from '../adapters/pg-dump-toc.js';
 import { extensionStatements, loadPlan, useList, type LoadPlan } from '../adapters/pg-load-plan.js';
+import { isOwnFolder } from '../core/own-folder.js';
 
 export interface RestoreCheck {
   database: string;
@@ -90,8 +91,7 @@ export async function verifyDumps(dumps: DumpFacts[], opts: VerifyOptions): Prom
 
 /** Whether `folder` is a check's folder as verifyDumps leaves it: a folder (not a link) of this process's own account. */
 export async function isCheckFolder(folder: string): Promise<boolean> {
-  const st = await lstat(folder);
-  return st.isDirectory() && st.uid === process.getuid?.();
+  return isOwnFolder(await lstat(folder));
 }
 
 /**

@@ -8,6 +8,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepContext } from '../../engine/executor/index.js';
+import { isOwnFolder } from '../../core/own-folder.js';
 
 /** The characters mkdtemp adds to a prefix. */
 const MKDTEMP_SUFFIX = 6;
@@ -29,7 +30,7 @@ export async function drillWorkdirPrefix(ctx: StepContext): Promise<string> {
     if (!name.startsWith(prefix) || name.length !== prefix.length + MKDTEMP_SUFFIX) continue;
     const path = join(scratch, name);
     const st = await lstat(path).catch(() => null);
-    if (!st?.isDirectory() || st.uid !== process.getuid?.()) continue;
+    if (!st || !isOwnFolder(st)) continue;
     await rm(path, { recursive: true, force: true });
     ctx.note(`removed ${path}, which an interrupted drill of this step left on this machine`);
   }

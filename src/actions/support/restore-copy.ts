@@ -3,7 +3,7 @@
  * run's copies are in one folder of the temp folder, so that copies an interrupted attempt left are
  * found and removed.
  */
-import { chmod, lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { chmod, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepContext } from '../../engine/executor/index.js';
 import { StepFailed } from '../../core/errors.js';
@@ -15,6 +15,7 @@ import { describeTarget, type RecoveryTarget } from '../../drill/recovery-target
 import { scratchEngine } from './scratch-engine.js';
 import { stopServersOn } from '../../volumes/scratch-server.js';
 import { removeContainersOn } from '../../drill/cluster-setup.js';
+import { madeOwnFolder } from '../../core/own-folder.js';
 
 /** The folder of a run's scratch copies in the scratch folder `scratch` (not created). */
 export function scratchFolder(scratch: string, runId: string): string {
@@ -27,11 +28,7 @@ export function scratchFolder(scratch: string, runId: string): string {
  */
 async function ourScratchFolder(ctx: StepContext): Promise<string> {
   const dir = scratchFolder(ctx.runtime.scratch, ctx.runId);
-  await mkdir(dir, { mode: 0o711 }).catch((err: unknown) => {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  });
-  const st = await lstat(dir);
-  if (!st.isDirectory() || st.uid !== process.getuid?.()) {
+  if (!(await madeOwnFolder(dir, 0o711))) {
     throw new StepFailed(`${dir} is not a folder this tool made: its copies of the database cannot go there`, {
       hint: `move ${dir} aside (it may be another user's), then resume`,
     });

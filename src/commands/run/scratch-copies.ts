@@ -16,6 +16,7 @@ import { formatBytes } from '../../core/format.js';
 import { stopServersOn } from '../../volumes/scratch-server.js';
 import { drillScratchPrefix } from '../../actions/support/drill-scratch.js';
 import { boshScratchName } from '../../systems/bosh-ssh/index.js';
+import { isOwnFolder } from '../../core/own-folder.js';
 
 /** The bytes a folder holds (what it holds, links not followed). */
 async function sizeOf(path: string): Promise<number> {
@@ -64,7 +65,7 @@ async function copiesOf(o: { runId: string; runDir: string; scratch: string; pla
   const there: string[] = [];
   for (const path of candidates) {
     const st = await lstat(path).catch(() => null);
-    if (st?.isDirectory() && st.uid === process.getuid?.() && !there.includes(path)) there.push(path);
+    if (st && isOwnFolder(st) && !there.includes(path)) there.push(path);
   }
   return there;
 }

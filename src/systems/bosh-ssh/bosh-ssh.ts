@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,6 +32,7 @@ import { boshSshFailed, directorRefused, remoteLine, resultsRow, unexpectedAnswe
 import { BoshSshMux } from './bosh-ssh-mux.js';
 import { cellHttpStream } from './cell-http.js';
 import { V2StreamReader } from './bosh-ssh-stream.js';
+import { madeOwnFolder } from '../../core/own-folder.js';
 
 export type { BoshGateway } from './bosh-ssh-argv.js';
 
@@ -65,9 +66,7 @@ export function boshScratchName(runId: string): string {
 
 /** `dir`, made private if need be; one another account made (the scratch folder may be /tmp) is refused, never used. */
 async function privateFolder(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const st = await lstat(dir);
-  if (!st.isDirectory() || st.uid !== process.getuid?.()) {
+  if (!(await madeOwnFolder(dir, 0o700))) {
     throw new StepFailed(
       `${dir} is not a folder this account made: the bosh ssh session's files (a manifest, a command's input) do not go there`,
       {
