@@ -27,10 +27,11 @@ export const TIMEOUT_EXIT = 124;
  * An SSH server does not end a command without a terminal when its channel closes.
  */
 export function limitedCommand(command: string, timeoutMs: number | undefined): string {
-  return timeoutMs === undefined
-    ? command
-    : shellQuoteAll(['timeout', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'sh', '-c', command]);
+  return timeoutMs === undefined ? command : shellQuoteAll(['timeout', String(timeoutSeconds(timeoutMs)), 'sh', '-c', command]);
 }
+
+/** The whole seconds the cell's `timeout` is given for a deadline of `timeoutMs`. */
+export const timeoutSeconds = (timeoutMs: number): number => Math.max(1, Math.ceil(timeoutMs / 1000));
 
 export interface RemoteCommand {
   command: string;

@@ -16,7 +16,7 @@ import { EtcdV2Keys } from '../etcd.js';
 import { ConnectionLost, execOn } from './ssh-exec.js';
 import { SshConfig } from './ssh-config.js';
 import { localUser } from './ssh-tokens.js';
-import { TIMEOUT_EXIT, assertSudoWorked, describe, limitedCommand, remoteCommand } from '../../adapters/shell.js';
+import { TIMEOUT_EXIT, assertSudoWorked, describe, limitedCommand, remoteCommand, timeoutSeconds } from '../../adapters/shell.js';
 import { ForwardFailed, connectChain, forward, type Chain, type ConnectSettings } from './ssh-connect.js';
 import { describeHop, resolveHop, type Hop } from './ssh-hops.js';
 import type { CellAccess, CellSession, CommandResult, CommandSpec, EtcdKeys } from '../../core/seams.js';
@@ -135,7 +135,7 @@ class SshCellSession implements CellSession {
       const client = await this.connect();
       try {
         // The cell's timeout ends the command, and what it started, at the deadline; the channel is given up a little later.
-        const local = spec.timeoutMs === undefined ? undefined : Math.max(1, Math.ceil(spec.timeoutMs / 1000)) * 1000 + CHANNEL_GRACE_MS;
+        const local = spec.timeoutMs === undefined ? undefined : timeoutSeconds(spec.timeoutMs) * 1000 + CHANNEL_GRACE_MS;
         const ran = await execOn(client, limitedCommand(remote.command, spec.timeoutMs), remote.stdin, this.redactor, local, spec.stdout);
         const result = spec.timeoutMs !== undefined && ran.exitCode === TIMEOUT_EXIT ? { ...ran, timedOut: true } : ran;
         assertSudoWorked(spec, result, this.where, this.redactor);
