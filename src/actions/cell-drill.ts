@@ -14,6 +14,7 @@ import { NeedsOperator, StepFailed } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { cellDrillLine, HardeningRefused, ranIn, runCellDrill, StoreFull, type CellDrillReport } from '../drill/cell-drill.js';
 import { DrillFailed } from '../drill/exit-codes.js';
+import { lostRange } from '../drill/replay.js';
 import { LocalDiskFull } from '../drill/local-room.js';
 import { cellDocker, inspectOrFail, where } from './support/cell.js';
 import { drillWorkdirPrefix } from './support/drill-scratch.js';
@@ -67,6 +68,8 @@ const drillOnCell = defineAction({
           docker: await cellDocker(ctx, p.cellIp),
           cell: p.cellIp,
           image: info.image,
+          // A hole after LATEST's stop does not stop the recovery (the archive is the best copy there is): the lost range is shown.
+          requireComplete: false,
           // The store the broker's container folders are in (--container-store-root's parent): the drill's scratch folder goes beside them.
           cellStore: dirname(ctx.settings.containerStoreRoot.replace(/\/+$/, '')),
           without,
@@ -116,6 +119,7 @@ function drilled(ctx: StepContext, r: CellDrillReport) {
   for (const name of r.removedLeftovers) ctx.evidence(`removed ${name}, left on ${r.cell} by an interrupted drill`);
   ctx.evidence(`restored ${r.backup} in ${r.image} (PostgreSQL ${r.version}) on ${r.cell} (${formatDuration(r.durationMs)})`);
   ctx.evidence(`databases: ${r.databases.join(', ') || '(none)'}`);
+  if (r.lost) ctx.evidence(`WAL ${lostRange(r.lost)} was not replayed: what it holds will not come back`);
   if (r.without.length) ctx.evidence(`the drill container ran without ${r.without.join(', ')}, as the operator chose`);
   for (const w of r.warnings) ctx.warn(w);
   return {

@@ -8,8 +8,10 @@
  * the image's Patroni entrypoint) as the image's postgres account, hardened, on a scratch folder of
  * ours under the cell's store, with our configuration (recovery-config.ts: no archiving, the WAL we
  * sent as its only restore source, no TCP); recovery is watched through `docker exec psql` on its
- * socket in the container's private /tmp, and where replay ended is read by the image's
- * pg_controldata (the end-of-recovery checkpoint's redo location). The container and its folder are
+ * socket in the container's private /tmp, and where replay ended is read from the server (the last
+ * record replayed, checked against the archive's newest WAL as the local drill does: PostgreSQL ends
+ * recovery at a hole or a segment that would not decompress as at the archive's end) and from the
+ * image's pg_controldata (the end-of-recovery checkpoint's redo location). The container and its folder are
  * removed however the drill ends; what an interrupted attempt left is removed first, found by our
  * label.
  */
@@ -20,7 +22,7 @@ import type { Redactor } from '../core/redact.js';
 import type { LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { CellDocker } from '../systems/cell-scratch.js';
-import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
+import type { ArchiveReport, BaseBackupInfo, LostWal } from '../wale/report.js';
 import type { RecoveryTarget } from './recovery-target.js';
 import { backupForStop } from './target-backup.js';
 import { CELL_MOUNT, CellScratch } from '../systems/cell-scratch.js';
@@ -40,6 +42,9 @@ import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
 import { requireLocalRoom, roomNeeded } from './local-room.js';
+import { checkReplayReached } from './restored-checks.js';
+import { lostRange } from './replay.js';
+import { majorNumber } from './local-pg.js';
 import { removeOnExit } from '../core/exit-cleanup.js';
 import { failpoint } from '../core/failpoints.js';
 
@@ -86,6 +91,12 @@ export interface CellDrillOptions {
   backup?: string;
   /** Where replay stops instead of the archive's end (archive mistakes: as soon as the backup is consistent). */
   target?: RecoveryTarget;
+  /**
+   * Whether WAL that replay cannot reach (a hole in the listing, a segment that does not decompress or
+   * that PostgreSQL stops at) fails the drill as "not restorable" (the default, without a target), or
+   * is a warning with the lost range (a recovery, for which the archive is the best copy there is).
+   */
+  requireComplete?: boolean;
   /** Programs the image must hold besides its server, checked before anything is written, and what each is for. */
   needs?: { program: string; for: string }[];
   /** Looks at the restored copy in its container before it is removed. */
@@ -117,6 +128,8 @@ export interface CellDrillReport {
   databases: string[];
   /** The end-of-recovery checkpoint's redo location, e.g. "0/3B000028". */
   replayedTo: string;
+  /** Archived WAL replay did not reach (only without requireComplete): what it holds will not come back. */
+  lost: LostWal | null;
   /** Leftovers of an interrupted drill removed first. */
   removedLeftovers: string[];
   /** The hardening options the container ran without (the cell's Docker refused them; the operator allowed it). */
@@ -144,9 +157,13 @@ export function ranIn(r: Pick<CellDrillReport, 'image' | 'cell' | 'without'>): s
   return `${r.image} on ${r.cell}${r.without.length ? ` without ${r.without.join(', ')}` : ''}`;
 }
 
-/** The screen's line: "drilled in IMAGE on CELL[ without OPTIONS]: consistent, N tables, M rows, replayed to LSN". */
+/**
+ * The screen's line: "drilled in IMAGE on CELL[ without OPTIONS]: consistent, N tables, M rows, replayed to
+ * LSN[, short of the newest archived WAL (FROM .. TO not replayed)]".
+ */
 export function cellDrillLine(r: CellDrillReport): string {
-  return `drilled in ${ranIn(r)}: consistent, ${r.tables.toLocaleString('en-US')} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}`;
+  const short = r.lost ? `, short of the newest archived WAL (${lostRange(r.lost)} not replayed)` : '';
+  return `drilled in ${ranIn(r)}: consistent, ${r.tables.toLocaleString('en-US')} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}${short}`;
 }
 
 export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport> {
@@ -155,7 +172,11 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   const archive = formatS3Url(bucket, prefix);
   const say = (m: string, kind?: CellProgress): void => o.progress?.(m, kind);
   say(`inspecting ${archive}`);
-  const { report, latest: newest } = await checkRestorable(o.store, archive, false, o.redactor, o.inspected);
+  // Replay to a target stops short of the newest WAL on purpose; replaying everything archived, it must get there.
+  const requireComplete = o.target ? false : (o.requireComplete ?? true);
+  const { report, latest: newest } = await checkRestorable(o.store, archive, requireComplete, o.redactor, o.inspected);
+  // Problems beyond restorability (a hole after LATEST's stop) mean data would be lost: said beside the result.
+  const warnings = o.target ? [] : [...report.warnings, ...report.problems];
   const latest = o.backup === undefined ? newest : backupForStop(report, { kind: 'immediate' }, newest, o.backup);
   const major = archiveMajor(report, latest);
   const removedLeftovers = await removeCellLeftovers(o.docker, o.cellStore);
@@ -222,6 +243,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
         }),
     );
     await completeDataDir(paths.dataDir, major, undefined);
+    for (const name of wal.damaged) warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
     failpoint('drill.fetched');
     await writeRecoveryConfig({
       dataDir: paths.dataDir,
@@ -246,6 +268,9 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     await box.start(DATA, SERVER_SETTINGS);
     await waitRecovered(box, o.signal, o.recoveryTimeoutMs ?? 3_600_000, o.sleep ?? realSleep);
     const replayedTo = await redoLocation(box);
+    // PostgreSQL ends recovery where the WAL it can fetch runs out, a hole or a damaged segment as the archive's end.
+    const replay = { lastLsn: await lastReplayed(box, major), lastSegment: null, lastTransactionAt: null };
+    const lost = o.target ? null : (report.lost ?? checkReplayReached(warnings, replay, report, major, requireComplete));
     const { databases, tables, rows } = await counts(box);
     await o.look?.({
       box,
@@ -266,10 +291,11 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
       rows,
       databases,
       replayedTo,
+      lost,
       removedLeftovers,
       without: [...(o.without ?? [])],
       durationMs: Math.round(performance.now() - started),
-      warnings: [emptyClusterWarning(tables, databases)].filter((w) => w !== undefined),
+      warnings: [...warnings, emptyClusterWarning(tables, databases)].filter((w) => w !== undefined),
     };
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -303,6 +329,18 @@ async function redoLocation(box: CellScratch): Promise<string> {
   if (r.exitCode !== 0 || !lsn)
     throw new DrillFailed('could-not-run', `pg_controldata in the drill's container said no redo location: ${r.stderr.trim()}`);
   return lsn;
+}
+
+/**
+ * The end of the last WAL record replayed, which the server keeps after recovery ended (10+ names it
+ * lsn, earlier ones xlog location): where the WAL it could fetch ran out, to the byte.
+ */
+async function lastReplayed(box: CellScratch, major: string): Promise<string> {
+  const fn = majorNumber(major) >= 10 ? 'pg_last_wal_replay_lsn' : 'pg_last_xlog_replay_location';
+  const r = await psql(box, `select pg_catalog.${fn}()`);
+  if (!r.ok || !/^[0-9A-F]+\/[0-9A-F]+$/.test(r.out))
+    throw new DrillFailed('could-not-run', `the restored server did not say where replay ended (${fn}): ${r.err || JSON.stringify(r.out)}`);
+  return r.out;
 }
 
 /** Each table's rows, counted in each database (plain tables of the tenant's schemas; no function of theirs runs). */

@@ -18,7 +18,7 @@ import type { TargetTime } from './target-time.js';
  */
 export function checkReplayReached(
   warnings: string[],
-  replay: ReplayFacts,
+  replay: Pick<ReplayFacts, 'lastLsn' | 'lastSegment' | 'lastTransactionAt'>,
   report: ArchiveReport,
   major: string,
   requireComplete: boolean,
@@ -66,7 +66,7 @@ export async function queryRestored(
   sql: string,
   conn: { user: string; database: string; role: string },
   expectRows: number | undefined,
-  replay: ReplayFacts,
+  replay: Pick<ReplayFacts, 'lastLsn' | 'lastSegment' | 'lastTransactionAt'>,
   report: ArchiveReport,
 ): Promise<string[][]> {
   let rows: string[][];

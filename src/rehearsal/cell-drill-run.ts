@@ -20,6 +20,7 @@ import { type CellHooks, type CellInput, fail, majorOfImage, type Out, serverVer
 import { DRILL_LABEL, type DrillState, imagesOf, type SimDrill } from './cell-drill-world.js';
 import { storeFree } from './cell-drill-store.js';
 import { extractTar, membersOf } from './cell-drill-tar.js';
+import { compareSegments, formatSegment, segmentDistance, tryParseSegment } from '../wale/segments.js';
 
 /** The flags Docker 1.11's `run` defines that take a value, and those that do not. */
 const RUN_VALUE_FLAGS = new Set([
@@ -118,6 +119,7 @@ export function run(state: DrillState, a: string[], stdin: CellInput, hooks: Cel
   }
   if (entrypoint === 'postgres') {
     const data = state.drillData?.[folder];
+    const lastWal = data ? lastReplayable(data.wal, major) : undefined;
     const d: SimDrill = {
       name,
       image,
@@ -125,7 +127,7 @@ export function run(state: DrillState, a: string[], stdin: CellInput, hooks: Cel
       running: true,
       logs: [],
       pollsLeft: 3,
-      ...(data?.wal.length ? { lastWal: data.wal.at(-1)! } : {}),
+      ...(lastWal ? { lastWal } : {}),
     };
     // What the restored system held, known by the system its WAL names.
     const holds = data?.sysid ? hooks.holdings?.(data.sysid) : undefined;
@@ -152,4 +154,21 @@ function discarded(state: DrillState, flags: Map<string, string[]>): string[] {
   if (lacks.includes('pids') && flags.has('--pids-limit'))
     out.push('Your kernel does not support pids limit capabilities, pids limit discarded.');
   return out;
+}
+
+/**
+ * The last segment recovery replays of those streamed in: PostgreSQL asks restore_command for each
+ * segment after the backup's start in turn and ends recovery at the first it is not given (a hole,
+ * or a segment the drill could not decompress and so never sent), whatever comes after it.
+ */
+function lastReplayable(wal: readonly string[], major: string): string | undefined {
+  // In the order replay meets them; a timeline's switch keeps the position (timelines are followed as 'latest' does).
+  const segments = wal.flatMap((name) => tryParseSegment(name) ?? []).sort(compareSegments);
+  let last = segments[0];
+  if (!last) return undefined;
+  for (const s of segments.slice(1)) {
+    if (segmentDistance(last, s, major) > 1) break;
+    last = s;
+  }
+  return formatSegment(last);
 }

@@ -94,7 +94,10 @@ function remove(state: DrillState, name: string): Out {
 
 function exec(d: SimDrill, a: string[]): Out {
   if (!d.running) return fail(1, `Error response from daemon: Container ${d.name} is not running\n`);
-  const cmd = a.slice(a[3] === 'env' ? 5 : 3);
+  // `docker exec [-u USER] NAME [env NAME=VALUE...] CMD...`: env(1) takes every assignment before the command.
+  let at = 3;
+  if (a[at] === 'env') for (at++; /^[A-Za-z_][A-Za-z0-9_]*=/.test(a[at] ?? ''); at++);
+  const cmd = a.slice(at);
   if (cmd[0] === 'pg_controldata') {
     if (d.pollsLeft > 0 || !d.lastWal) return ok('Database cluster state:               in archive recovery\n');
     // The end-of-recovery checkpoint, written at the start of the segment after the last one replayed.
@@ -111,6 +114,13 @@ function exec(d: SimDrill, a: string[]): Out {
     // (9.5's postmaster.c canAcceptConnections: CAC_STARTUP in PM_RECOVERY, ProcessStartupPacket's FATAL),
     // and psql exits 2, a connection it could not make (psql/startup.c EXIT_BADCONN).
     return d.pollsLeft > 0 ? fail(2, 'psql: FATAL:  the database system is starting up\n') : ok('f\n');
+  }
+  // The end of the last record replayed: the switch that closes the last segment replayed (9.5's
+  // xlogreader.c takes a switch record to end where its segment does).
+  if (/pg_last_(xlog_replay_location|wal_replay_lsn)/.test(sql)) {
+    if (!d.lastWal) return ok('\n');
+    const seg = nextSegment(parseSegment(d.lastWal), d.image ? majorOfImage(d.image) : null);
+    return ok(`${formatLsn((BigInt(seg.log) << 32n) | BigInt(seg.seg * 0x1000000))}\n`);
   }
   // What the restored system held (the scenario's, by its system identifier); else only PostgreSQL's own.
   const holds = d.holds ?? {};

@@ -31,4 +31,22 @@ describe('the drill of the old archive on the new container’s cell', () => {
       ),
     ]);
   });
+
+  it('says the WAL replay could not reach, after a segment that does not decompress, and still passes the drill of the best copy there is', async () => {
+    const w = restoreWorld();
+    const key = `backups/${OLD_GUID}/wal/wal_005/000000010000000000000004.lzo`;
+    await w.ctx.s3.put({ bucket: 'our-postgresql-backups', key }, 'not lzop at all');
+    const out = await w.action('cell.drill-archive').run(w.ctx, PARAMS, {});
+    expect(out).toMatchObject({ drilled: true, databases: ['postgres'] });
+    expect(out.line).toMatch(
+      /: consistent, 4 tables, 18,230 rows, replayed to [0-9A-F]+\/[0-9A-F]+, short of the newest archived WAL \(000000010000000000000004 \.\. 000000010000000000000005 not replayed\)$/,
+    );
+    expect(w.shown.evidence).toContain(
+      'WAL 000000010000000000000004 .. 000000010000000000000005 was not replayed: what it holds will not come back',
+    );
+    expect(w.shown.warnings).toEqual([
+      'archived WAL 000000010000000000000004 did not decompress: replay cannot go past it.',
+      'replay stopped before the newest archived WAL: 000000010000000000000004 .. 000000010000000000000005 was not replayed.',
+    ]);
+  });
 });

@@ -190,6 +190,35 @@ describe.skipIf(skip)('drill on a cell in the service image (real sshd, dockerd,
     expect(ours()).toEqual([]);
   }, 60_000);
 
+  it('stops where a WAL segment does not decompress, as PostgreSQL does: refused as not restorable, or, for a recovery, done with the lost range said', async () => {
+    const holed = 'backups/holed/wal/';
+    await uploadArchive(objects, archive.root, BUCKET, holed);
+    const after = archive.segments.filter((s) => s > archive.stopSegment);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    const [damaged, newest] = [after[0]!, archive.segments.at(-1)!];
+    await objects.put({ bucket: BUCKET, key: `${holed}wal_005/${damaged}.lzo` }, 'not lzop at all');
+    const url = `s3://${BUCKET}/${holed}`;
+    await expect(runCellDrill(options({ url }))).rejects.toThrow(
+      new RegExp(
+        `^replay stopped at [0-9A-F]+/[0-9A-F]+, but the archive's WAL goes on to ${newest}: WAL ${damaged} \\.\\. ${newest} was not replayed`,
+      ),
+    );
+    expect(ours()).toEqual([]);
+    const r = await runCellDrill(options({ url, requireComplete: false }));
+    expect(r.lost).toEqual({ from: damaged, to: newest });
+    expect(r.warnings).toEqual(
+      expect.arrayContaining([
+        `archived WAL ${damaged} did not decompress: replay cannot go past it.`,
+        `replay stopped before the newest archived WAL: ${damaged} .. ${newest} was not replayed.`,
+      ]),
+    );
+    // The rows committed in the WAL after the hole are not there: the line says the drill fell short.
+    expect(r.rows).toBeLessThan(archive.rowsAfter);
+    expect(cellDrillLine(r)).toContain(`, short of the newest archived WAL (${damaged} .. ${newest} not replayed)`);
+    expect(ours()).toEqual([]);
+    expect(readdirSync(store)).toEqual([]);
+  }, 240_000);
+
   it('refuses an image the cell lacks (nothing is pulled) and one without a postgres account and server, naming it, and leaves nothing', async () => {
     await expect(runCellDrill(options({ image: 'cfcommunity/postgresql-patroni:9.4' }))).rejects.toThrow(
       'the image cfcommunity/postgresql-patroni:9.4 is not on cell 10.58.111.150',
