@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput } from './core/errors.js';
-import { CommandLineExit, invocation, secrets, withInvocation, type EmbeddedIo } from './core/invocation.js';
+import { CommandLineExit, invocation, secrets, tellCrash, withInvocation, type EmbeddedIo } from './core/invocation.js';
 import { signalWords, STOP_SIGNALS } from './core/signals.js';
 import { addCommands, COMMANDS } from './commands/index.js';
 import { takeExitCode } from './commands/exit-code.js';
@@ -138,9 +138,27 @@ function exitOnStopSignal(signal: NodeJS.Signals): void {
   process.exit(EXIT.interrupted);
 }
 
-/** What the command line that is its process takes on: its closed output, its stop signals, the AWS SDK's warning. */
+/**
+ * An error nothing caught (a library's event no one listens for) ends the process as a failed step does
+ * (exit 1) by its exit, so what is done at exit is done (the children it started are killed, the copies
+ * it made removed). A run records it first and shows it itself; otherwise it is shown here, redacted:
+ * its stack alone, never the fields Node's own report would print (a library's error may carry its
+ * connection's settings).
+ */
+function exitOnUncaught(err: unknown): void {
+  if (!tellCrash(err)) {
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(
+      `${secrets().redact(`dingo-recover: stopped on an error it did not handle (a fault of the tool's, to report with what follows): ${stack}`)}\n`,
+    );
+  }
+  process.exit(EXIT.stepFailed);
+}
+
+/** What the command line that is its process takes on: its closed output, its stop signals, errors nothing caught, the AWS SDK's warning. */
 function ownProcess(): void {
   if (!process.stdout.listeners('error').includes(quietOnClosedOutput)) process.stdout.on('error', quietOnClosedOutput);
+  if (!process.listeners('uncaughtException').includes(exitOnUncaught)) process.on('uncaughtException', exitOnUncaught);
   for (const s of STOP_SIGNALS) if (!process.listeners(s).includes(exitOnStopSignal)) process.on(s, exitOnStopSignal);
   // The AWS SDK's warning about Node versions is seven lines in the middle of the operator's screen; ours is
   // one, for a person at a terminal who runs a command (cron and scripts read the outcome, not advice; help

@@ -29,6 +29,11 @@ export interface Invocation {
   readonly ownsProcess: boolean;
   /** Calls `stop` once on the first stop signal (SIGINT, SIGTERM, SIGHUP); returns what stops listening. */
   onStop(stop: (signal: NodeJS.Signals) => void): () => void;
+  /**
+   * Calls `crashed` when an error nothing caught ends the command line (the process's own; one run
+   * inside another program never hears of it); returns what stops listening.
+   */
+  onCrash(crashed: CrashListener): () => void;
   /** The exit code the command's handler set (commands/exit-code.ts). */
   exitCode: number;
   /** The global options every command printed for pasting must repeat (`--state-dir DIR`), core/command-line.ts. */
@@ -40,6 +45,39 @@ export interface Invocation {
 /** What a command line keeps of its own, empty at its start. */
 function ownState(): Pick<Invocation, 'secrets' | 'exitCode' | 'stateDirArgs' | 'waitListeners'> {
   return { secrets: new Redactor(), exitCode: 0, stateDirArgs: [], waitListeners: [] };
+}
+
+/**
+ * Told of an error nothing caught, before the process ends: true when it showed the error to the
+ * operator itself (a run does, redacted with the secrets it registered).
+ */
+export type CrashListener = (err: unknown) => boolean;
+
+const crashListeners = new Set<CrashListener>();
+
+/** The process's own ending on an error nothing caught. */
+function processCrashes(crashed: CrashListener): () => void {
+  crashListeners.add(crashed);
+  return () => {
+    crashListeners.delete(crashed);
+  };
+}
+
+/**
+ * Tells whoever listens that an error nothing caught ends the process, each once, the latest first
+ * (a listener that fails does not keep the others from hearing); true when one showed the error.
+ */
+export function tellCrash(err: unknown): boolean {
+  let shown = false;
+  for (const crashed of [...crashListeners].reverse()) {
+    crashListeners.delete(crashed);
+    try {
+      shown = crashed(err) || shown;
+    } catch {
+      // What it could not do (its journal's disk is full) the next session sees as a crash: resume copes.
+    }
+  }
+  return shown;
 }
 
 /** The process's own signals. */
@@ -65,6 +103,7 @@ function processInvocation(): Invocation {
     },
     ownsProcess: true,
     onStop: processSignals,
+    onCrash: processCrashes,
     ...ownState(),
   };
 }
@@ -103,6 +142,7 @@ export function withInvocation<T>(io: EmbeddedIo, fn: () => Promise<T>): Promise
     ...io,
     ownsProcess: false,
     onStop: () => () => undefined,
+    onCrash: () => () => undefined,
     ...ownState(),
   };
   return current.run(own, fn);

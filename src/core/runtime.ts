@@ -7,7 +7,7 @@
 import { tmpdir } from 'node:os';
 import { processOperator, type OperatorIdentity } from './operator-identity.js';
 import { Redactor } from './redact.js';
-import { CommandLineExit, invocation } from './invocation.js';
+import { CommandLineExit, invocation, type CrashListener } from './invocation.js';
 
 /** What time it is, for every time a run records or compares. */
 export interface Clock {
@@ -26,6 +26,8 @@ export function systemScratch(): string {
 export interface ProcessControl {
   /** Calls `stop` once, on the first SIGINT, SIGTERM or SIGHUP; returns what stops listening. */
   onStop(stop: (signal: NodeJS.Signals) => void): () => void;
+  /** Calls `crashed` once, should an error nothing caught end the process; returns what stops listening. */
+  onCrash(crashed: CrashListener): () => void;
   /** Ends the process now with `code`, after `lastWords` (when given) on standard error. */
   exit(code: number, lastWords?: string): never;
 }
@@ -37,6 +39,9 @@ export interface ProcessControl {
 const processControl: ProcessControl = {
   onStop(stop) {
     return invocation().onStop(stop);
+  },
+  onCrash(crashed) {
+    return invocation().onCrash(crashed);
   },
   exit(code, lastWords) {
     const own = invocation();

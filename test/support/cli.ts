@@ -79,7 +79,7 @@ export interface CliOptions {
  * itself, src/systems/s3/s3-client.ts), and the failpoints, which kill the process.
  */
 const PROCESS_WIDE =
-  /^(HOME|USER|LOGNAME|TMPDIR|TZ|TZDIR|LANG|LANGUAGE|LC_\w+|NODE_\w+|UV_\w+|DOCKER_\w+|SSL_CERT_\w+|DINGO_RECOVER_FAILPOINTS|AWS_(?!(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|REGION|DEFAULT_REGION|ENDPOINT_URL|ENDPOINT_URL_S3|CA_BUNDLE)$)\w+)$/;
+  /^(HOME|USER|LOGNAME|TMPDIR|TZ|TZDIR|LANG|LANGUAGE|LC_\w+|NODE_\w+|UV_\w+|DOCKER_\w+|SSL_CERT_\w+|DINGO_RECOVER_FAILPOINT\w*|AWS_(?!(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|REGION|DEFAULT_REGION|ENDPOINT_URL|ENDPOINT_URL_S3|CA_BUNDLE)$)\w+)$/;
 /** Set to 1, every run of a test is a child process, as an operator's is. */
 const CHILD_VAR = 'DINGO_TEST_CLI_CHILD';
 /** What yargs answers by printing to the process's console (cli.ts `runInProcess`). */

@@ -15,6 +15,7 @@ export function testRuntime(o: Partial<Runtime> = {}): Runtime {
     scratch: tmpdir(),
     process: {
       onStop: () => () => undefined,
+      onCrash: () => () => undefined,
       exit: (code: number) => {
         throw new Error(`the run would end the process with exit ${String(code)}`);
       },

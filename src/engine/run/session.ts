@@ -84,6 +84,7 @@ export class RunSession {
   private readonly followers: SessionFollower[] = [];
   private readonly began = performance.now();
   private readonly stopListening: () => void;
+  private readonly stopCrashListening: () => void;
   private readonly stopWaitNotices: () => void;
 
   constructor(readonly of: SessionOf) {
@@ -96,6 +97,8 @@ export class RunSession {
     this.stopListening = runtime.process.onStop((signal) => {
       this.interrupted(signal);
     });
+    // An error nothing caught (a library's event no one listens for) ends the process: on the record first.
+    this.stopCrashListening = runtime.process.onCrash((err) => this.crashed(err));
     of.out.on('error', this.onOutputClosed);
     // A request that waits long (a stalled S3) is said on the step's screen, not under it on standard error.
     this.stopWaitNotices = onWaiting((text) => {
@@ -149,6 +152,7 @@ export class RunSession {
   close(): void {
     this.reporter.close();
     this.stopListening();
+    this.stopCrashListening();
     this.stopWaitNotices();
     this.of.out.off('error', this.onOutputClosed);
     this.journal.close();
@@ -177,6 +181,25 @@ export class RunSession {
     for (const f of this.followers) f.interrupted?.(signal);
     this.lock.release();
     runtime.process.exit(EXIT.interrupted);
+  }
+
+  /**
+   * An error nothing caught ends the process (exit 1): the run stops on the record, its lock let go,
+   * and the error is shown redacted with every secret the run registered, with how to go on. The
+   * step it was in is taken up on resume as after a crash, never repeated blindly.
+   */
+  private crashed(err: unknown): boolean {
+    const { runId, out, runtime } = this.of;
+    this.journal.append({ type: 'run.stopped', exitCode: EXIT.stepFailed, error: messageOf(err) });
+    this.reporter.close();
+    const stack = err instanceof Error ? (err.stack ?? messageOf(err)) : messageOf(err);
+    out.write(
+      runtime.redactor.redact(
+        `\nstopped on an error dingo-recover did not handle (a fault of the tool's, to report with what follows): ${stack}\nthe run is saved; continue with: ${commandLine(['resume', runId])}\n`,
+      ),
+    );
+    this.lock.release();
+    return true;
   }
 
   // The screen's reader went away (`| head`, a pager quit): no confirmation could be seen any more, so

@@ -4,7 +4,7 @@
  * the process exits; what a SIGKILL leaves, under a name of the run and the step, goes when the step
  * runs again on resume (said on the record) or when the run is abandoned (said on the screen).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,33 @@ describe("the drill's copy of the old archive on this machine", () => {
     expect(r.code, r.stdout + r.stderr).toBe(EXIT.interrupted);
     expect(r.stdout).toContain('interrupted');
     expect(drillFolders(scratch)).toEqual([]);
+  });
+
+  it('is removed when an error nothing caught ends the run in the drill, which stops on the record, redacted, and resumes to done', async () => {
+    const state = tempDir('dr-drill-crash-');
+    const scratch = tempDir('dr-drill-tmp-');
+    // What such an error might quote: the new container's environment, whose password the run registered.
+    const secret = 'new-admin-password-Rp55';
+    const r = await runCli(['rehearse', '--yes', '--state-dir', state], {
+      env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: 'drill.fetched=throw', DINGO_RECOVER_FAILPOINT_DETAIL: `ADMIN_PASSWORD=${secret}` },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.stepFailed);
+    const runId = runIdOf(r.stdout);
+    expect(r.stdout).toContain(
+      "stopped on an error dingo-recover did not handle (a fault of the tool's, to report with what follows): Error: failpoint drill.fetched: ADMIN_PASSWORD=[REDACTED]",
+    );
+    expect(r.stdout).toContain(`the run is saved; continue with: dingo-recover resume ${runId}`);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(drillFolders(scratch)).toEqual([]);
+    const journal = join(state, 'runs', runId, 'journal.ndjson');
+    expect(readJournal(journal).at(-1)).toMatchObject({
+      type: 'run.stopped',
+      exitCode: EXIT.stepFailed,
+      error: 'failpoint drill.fetched: ADMIN_PASSWORD=[REDACTED]',
+    });
+    expect(readFileSync(journal, 'utf8')).not.toContain(secret);
+    const resumed = await runCli(['resume', runId, '--yes', '--state-dir', state], { env: { TMPDIR: scratch } });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(DONE_DRILLED_ON_CELL);
   });
 
   it('left by a killed session, is removed by the resumed step, which says so, and the run ends done', async () => {

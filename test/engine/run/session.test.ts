@@ -36,12 +36,21 @@ function session() {
   const runId = '20260101-000000-abcd';
   const runDir = createRunDir(stateDir, runId);
   let screen = '';
-  const heard: { stop?: (s: NodeJS.Signals) => void; unheard: boolean } = { unheard: false };
+  const heard: { stop?: (s: NodeJS.Signals) => void; crash?: (err: unknown) => boolean; unheard: boolean; uncrashed: boolean } = {
+    unheard: false,
+    uncrashed: false,
+  };
   const control: ProcessControl = {
     onStop(stop) {
       heard.stop = stop;
       return () => {
         heard.unheard = true;
+      };
+    },
+    onCrash(crashed) {
+      heard.crash = crashed;
+      return () => {
+        heard.uncrashed = true;
       };
     },
     exit(code, lastWords) {
@@ -99,6 +108,24 @@ describe("a run's session", () => {
     expect(last).toMatchObject({ type: 'run.interrupted', signal: 'SIGHUP' });
     s.close();
     expect(heard.unheard).toBe(true);
+  });
+
+  it('records an error nothing caught before the process ends: on the record and on the screen redacted, the lock let go', () => {
+    const { s, runDir, runId, heard, screen } = session();
+    s.of.runtime.redactor.register('s3cr3t-of-the-run');
+    const err = new Error('socket hung up talking to https://user:s3cr3t-of-the-run@s3.example');
+    expect(heard.crash!(err)).toBe(true);
+    expect(screen()).toContain(
+      "stopped on an error dingo-recover did not handle (a fault of the tool's, to report with what follows): Error: socket hung up",
+    );
+    expect(screen()).toContain(`the run is saved; continue with: dingo-recover resume ${runId}`);
+    expect(screen()).not.toContain('s3cr3t-of-the-run');
+    expect(existsSync(join(runDir, LOCK_FILE))).toBe(false);
+    const last = readJournal(join(runDir, 'journal.ndjson')).at(-1);
+    expect(last).toMatchObject({ type: 'run.stopped', exitCode: 1, error: expect.stringContaining('socket hung up') });
+    expect(JSON.stringify(last)).not.toContain('s3cr3t-of-the-run');
+    s.close();
+    expect(heard.uncrashed).toBe(true);
   });
 
   it('journals a stop by a step and tells each follower in order, the closing words naming the resume', async () => {
