@@ -44,7 +44,7 @@ let leftoverFolder: string | undefined;
  */
 async function stoppedInCheck(
   args: string[],
-): Promise<{ tree: number[]; end(how: NodeJS.Signals | 'closed pipe'): Promise<{ code: number | null; out: string }> }> {
+): Promise<{ pid: number; tree: number[]; end(how: NodeJS.Signals | 'closed pipe'): Promise<{ code: number | null; out: string }> }> {
   const [program, ...pre] = CLI;
   const child = spawn(program!, [...pre, ...args], {
     env: { ...process.env, CI: 'true', DINGO_RECOVER_FAILPOINTS: 'volumes.verify-dumps=stop' },
@@ -61,6 +61,7 @@ async function stoppedInCheck(
   const state = (): string => /^State:\s+(\S)/m.exec(procFile(child.pid!, 'status'))?.[1] ?? '';
   await expect.poll(state, { timeout: 180_000, interval: 200 }).toBe('T');
   return {
+    pid: child.pid!,
     tree: processTree(child.pid!),
     async end(how) {
       if (how === 'closed pipe') child.stdout.destroy();
@@ -69,6 +70,11 @@ async function stoppedInCheck(
       return { code: await closed, out };
     },
   };
+}
+
+/** The sandbox folders (systems/postgres/sandbox-folders.ts) the tool's process `pid` made in the run folder, still there. */
+function sandboxFoldersOf(pid: number): string[] {
+  return readdirSync('/run/dingo-recover').filter((name) => name.startsWith(`sandbox-${pid}-`));
 }
 
 /** The processes whose command line names `folder`. */
@@ -195,10 +201,13 @@ describe('recover-docker-volume', () => {
       // Stopped with its check's server up: the server, its sandbox and every program of it are the CLI's descendants.
       expect(processesOn(folder).length, `${how}: the check's server runs on ${folder}`).toBeGreaterThan(0);
       expect(stopped.tree.length, how).toBeGreaterThan(3);
+      expect(sandboxFoldersOf(stopped.pid), how).toHaveLength(1);
       const ended = await stopped.end(how);
       expect(ended.code, `${how}\n${ended.out}`).toBe(exit);
       await expect.poll(() => stopped.tree.filter(running), { timeout: 10_000, message: `${how}: left running` }).toEqual([]);
       expect(processesOn(folder), how).toEqual([]);
+      // Its sandbox's folder goes with the process, not at the next sandbox made on the machine.
+      expect(sandboxFoldersOf(stopped.pid), how).toEqual([]);
     }
 
     const runDir = join(runs, readdirSync(runs)[0]!);

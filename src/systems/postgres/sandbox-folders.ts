@@ -3,7 +3,8 @@
  * group and nsswitch.conf its /etc shows, its pg_hba.conf and pg_ident.conf, and the empty mount
  * point of its root. The folder's name says whose it is: the PID of the process that made it and
  * that process's start time (/proc/PID/stat's 22nd field), so a PID the kernel gave again to another
- * process is not taken for its owner. `close` removes it; a run killed outright cannot, and the next
+ * process is not taken for its owner. `close` removes it, and so does the process's exit on a signal or
+ * an error nothing caught (core/exit-cleanup.ts); a run killed outright cannot, and the next
  * sandbox made on the machine removes the folders whose owner has ended (exited, collected or not). A
  * folder whose name does not say its owner is left as it is.
  *

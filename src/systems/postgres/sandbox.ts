@@ -29,6 +29,7 @@ import type {
   SandboxRunOptions,
 } from '../../core/seams.js';
 import { endsWithUs } from '../child-processes.js';
+import { removeOnExit } from '../../core/exit-cleanup.js';
 import { run, runOk } from '../processes.js';
 import { newIdentity, SCRATCH_ACCOUNT, type ScratchIdentity } from './identity.js';
 import { newSandboxFolder } from './sandbox-folders.js';
@@ -161,8 +162,11 @@ async function childOf(pid: number): Promise<number> {
 export async function openSandbox(spec: SandboxSpec): Promise<ScratchSandbox> {
   const identity = await newIdentity();
   let control: string | undefined;
+  let release = (): void => undefined;
   try {
     control = await newSandboxFolder();
+    // A signal ends the process at once: its exit removes the folder, as `close` would have.
+    release = removeOnExit(control);
     const etc = join(control, 'etc');
     await mkdir(etc, { mode: 0o755 });
     await writeFile(join(etc, 'passwd'), identity.passwd, { mode: 0o644 });
@@ -170,15 +174,16 @@ export async function openSandbox(spec: SandboxSpec): Promise<ScratchSandbox> {
     await writeFile(join(etc, 'nsswitch.conf'), 'passwd: files\ngroup: files\n', { mode: 0o644 });
     await mkdir(join(control, 'root'), { mode: 0o700 });
     await mkdir(join(control, 'auth'), { mode: 0o755 });
-    return await started(spec, identity, control);
+    return await started(spec, identity, control, release);
   } catch (err) {
     if (control) await rm(control, { recursive: true, force: true });
+    release();
     await identity.release();
     throw err;
   }
 }
 
-async function started(spec: SandboxSpec, identity: ScratchIdentity, control: string): Promise<ScratchSandbox> {
+async function started(spec: SandboxSpec, identity: ScratchIdentity, control: string, release: () => void): Promise<ScratchSandbox> {
   const auth = join(control, 'auth');
   const logins = [...(spec.logins ?? [])];
   const writeAuth = async (): Promise<void> => {
@@ -294,6 +299,7 @@ async function started(spec: SandboxSpec, identity: ScratchIdentity, control: st
         await ended;
         clearTimeout(late);
         await rm(control, { recursive: true, force: true });
+        release();
         await identity.release();
       })();
       return closing;
