@@ -196,8 +196,12 @@ export interface SortKey {
 /**
  * The sort of a search. `shardDoc`: the server knows `_shard_doc` (Elasticsearch 7.12 and later);
  * `tiebreaker`: it is added when missing (every sorted search through a point in time, there).
+ * `timestampMapped`: the index maps `@timestamp`, which Logsearch's templates leave to dynamic mapping,
+ * so an index none of whose documents held it (an empty one) does not; sorting on a field an index
+ * does not map fails its shards unless `unmapped_type` says how to take it (Elasticsearch's
+ * search/sort/FieldSortBuilder.java: "No mapping found for [...] in order to sort on").
  */
-export function sortKeys(sort: unknown, o: { shardDoc: boolean; tiebreaker: boolean }): SortKey[] {
+export function sortKeys(sort: unknown, o: { shardDoc: boolean; tiebreaker: boolean; timestampMapped: boolean }): SortKey[] {
   const keys = asList(sort).map((s): SortKey => {
     const [name, spec] =
       typeof s === 'string' ? [s, 'asc'] : isObject(s) && Object.keys(s).length === 1 ? Object.entries(s)[0]! : [null, null];
@@ -205,7 +209,11 @@ export function sortKeys(sort: unknown, o: { shardDoc: boolean; tiebreaker: bool
     if (order !== 'asc' && order !== 'desc') throw badRequest(`[sort] malformed: ${JSON.stringify(s)}`);
     if (name === '_shard_doc' && !o.shardDoc) throw shardFailure('No mapping found for [_shard_doc] in order to sort on');
     if (name === '_doc' || name === '_shard_doc') return { field: '_shard_doc', desc: order === 'desc' };
-    if (name === '@timestamp') return { field: '@timestamp', desc: order === 'desc' };
+    if (name === '@timestamp') {
+      if (!o.timestampMapped && !(isObject(spec) && typeof spec.unmapped_type === 'string'))
+        throw shardFailure('No mapping found for [@timestamp] in order to sort on');
+      return { field: '@timestamp', desc: order === 'desc' };
+    }
     throw badRequest(`[sort] on [${String(name)}]: this server sorts only by @timestamp and _shard_doc`);
   });
   // With a point in time, Elasticsearch adds the _shard_doc tiebreaker when the sort lacks one.

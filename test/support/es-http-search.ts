@@ -52,6 +52,11 @@ export interface Partial {
   timedOut: boolean;
 }
 
+/** Whether the searched index maps `@timestamp`: dynamically, once a document held it (none searched, none to fail). */
+function timestampMapped(c: Context): boolean {
+  return c.indices === 0 || c.docs.some((d) => d._source['@timestamp'] !== undefined);
+}
+
 export class SearchContexts {
   private readonly pits = new Map<string, Context>();
   private readonly scrolls = new Map<string, Context>();
@@ -116,7 +121,11 @@ export class SearchContexts {
     const pit = this.live(this.pits, pitSpec.id);
     if (pitSpec.keep_alive !== undefined) pit.expiresAt = Date.now() + keepAliveMs(pitSpec.keep_alive);
     const size = pageSize(body);
-    const keys = sortKeys(body.sort ?? [{ _shard_doc: 'asc' }], { shardDoc: this.flavour.shardDoc, tiebreaker: this.flavour.shardDoc });
+    const keys = sortKeys(body.sort ?? [{ _shard_doc: 'asc' }], {
+      shardDoc: this.flavour.shardDoc,
+      tiebreaker: this.flavour.shardDoc,
+      timestampMapped: timestampMapped(pit),
+    });
     const after = searchAfter(body.search_after, keys);
     const key = JSON.stringify([body.query, keys]);
     if (pit.cache?.key !== key) pit.cache = { key, matched: this.run(this.reachable(pit), body.query, keys) };
@@ -135,9 +144,12 @@ export class SearchContexts {
       throw badRequest('using [point in time] is not allowed in a scroll context', 'action_request_validation_exception');
     if (spec.search_after !== undefined)
       throw badRequest('[search_after] cannot be used in a scroll context', 'action_request_validation_exception');
-    const keys = spec.sort === undefined ? null : sortKeys(spec.sort, { shardDoc: this.flavour.shardDoc, tiebreaker: false });
     const { docs, indices } = this.snapshot(expression);
     const context: Context = { docs, indices, expiresAt: Date.now() + ttl };
+    const keys =
+      spec.sort === undefined
+        ? null
+        : sortKeys(spec.sort, { shardDoc: this.flavour.shardDoc, tiebreaker: false, timestampMapped: timestampMapped(context) });
     const matched = this.run(this.reachable(context), spec.query, keys ?? [{ field: '_shard_doc', desc: false }]);
     const id = Buffer.from(`DXF1ZXJ5QW5kRmV0Y2gBAAAAAAAA${randomBytes(24).toString('base64url')}`).toString('base64');
     context.scroll = { matched, size: pageSize(spec), read: 0, keys };

@@ -68,7 +68,10 @@ export async function* pages(
   const indices = index.split(',').map(encodeURIComponent).join(',');
   let res = await client.request('POST', `/${indices}/_search?scroll=${KEEP_ALIVE}`, {
     size: PAGE_SIZE,
-    sort: [{ '@timestamp': 'asc' }, '_doc'],
+    // An index that holds no @timestamp (an empty one, .kibana under a wide pattern: Logsearch's templates
+    // leave the field to dynamic mapping) sorts its documents last, where without unmapped_type its
+    // shards would fail the search ("No mapping found for [@timestamp] in order to sort on"); ES 1.4 on.
+    sort: [{ '@timestamp': { order: 'asc', unmapped_type: 'date' } }, '_doc'],
     query,
   });
   let scrollId = isRecord(res.body) && typeof res.body._scroll_id === 'string' ? res.body._scroll_id : undefined;
@@ -121,7 +124,7 @@ function checkWhole(body: unknown, index: string): void {
     const failures = Array.isArray(shards.failures) ? shards.failures.filter(isRecord).slice(0, 5).map(describeFailure) : [];
     throw new PartialAnswer(
       `${failed} of ${total} shards failed, so their documents are missing from the answer${failures.length ? `: ${failures.join('; ')}` : ''}`,
-      'Run it again when the cluster is healthy (a rejected shard is a busy node: check GET _cat/thread_pool/search), or search a narrower window with --since/--until; nothing was ranked on a partial answer',
+      'Run it again when the cluster is healthy (a rejected shard is a busy node: check GET _cat/thread_pool/search), or search fewer indices: every daily index the pattern names is searched whatever the window, so name the days with --es-index (logstash-2016.11.*); nothing was ranked on a partial answer',
     );
   }
   if (shards.total === 0)

@@ -110,6 +110,18 @@ describe('Elasticsearch source', () => {
     );
   });
 
+  it('takes an index that holds no document yet (so maps no @timestamp) as one holding nothing, where its shards would fail the sort', async () => {
+    const es = await startEsHttp({ index: 'logstash-2017.01.06', documents: () => [] });
+    const r = await findDeletedInstance({
+      redactor: new Redactor(),
+      sources: openLogSource({ es: { url: es.url, redactor: new Redactor() } }),
+      serviceName: 'important-db',
+    }).finally(() => es.stop());
+    expect(r.candidates).toEqual([]);
+    expect(r.searched.esQueries).toEqual([expect.objectContaining({ index: 'logstash-*,logs-platform-*,logs-unparsed-*', hits: 0 })]);
+    expect(es.openScrolls()).toEqual([]);
+  });
+
   it('reads the name and space beyond --since, as the files are read: a window opened after the provisioning still names the instance', async () => {
     const want = truth.expectedFor('important-db')!;
     const deletedAt = truth.instances.find((i) => i.guid === want.guid)!.deletedAt!;
