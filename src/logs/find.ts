@@ -240,7 +240,13 @@ export function noCandidateError(serviceName: string, r: SearchReport): StepFail
   if (r.files.length > 0 || r.esQueries.length === 0) widen.push('add older rotated files (*.log.N.gz) or the folder that holds them');
   widen.push('include the router (broker, confd) and cell (docker) logs');
   if (r.esQueries.length === 0) widen.push('search Logsearch with --es-url');
-  else widen.push('check --es-index against the indices that hold the platform logs (GET _cat/indices)');
+  else {
+    widen.push('check --es-index against the indices that hold the platform logs (GET _cat/indices)');
+    // logsearch-boshrelease jobs/curator/spec: curator.purge_logs.retention_period, 30 days by default.
+    widen.push(
+      "mind that Logsearch's curator deletes the indices older than its retention (30 days unless set otherwise): the lines of an instance created before the oldest index GET _cat/indices lists are only in the platform's syslog files or a snapshot of the cluster",
+    );
+  }
   if (!r.notes.some((n) => n.includes('clusterdata record(s)'))) widen.push("give the broker's clusterdata bucket with --clusterdata");
   if (r.notes.some((n) => n.includes('named otherwise'))) widen.push('check the spelling of the service name');
   return new StepFailed(`no deleted instance named "${serviceName}" was found: ${describeSearch(r)}`, {
