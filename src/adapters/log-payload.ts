@@ -11,8 +11,19 @@ import type { LogEvent } from './log-events.js';
 /** Broker actions worth decoding; the rest of the broker's chatter is skipped before JSON.parse. */
 export const BROKER_ACTIONS = ['node.perform', 'provision', 'recreation-data', 'restore.done', 'remove-cluster-assignment', 'run-cluster'];
 
+/**
+ * What a platform's forwarder writes before a BOSH job's own text, naming the VM it came from:
+ * Metron's syslog forwarder `[job=NAME index=N]` (cloudfoundry/loggregator jobs/metron_agent/templates/
+ * syslog_forwarder.conf.erb) and syslog-release's `[bosh instance=DEPLOYMENT/JOB/ID]`
+ * (cloudfoundry/syslog-release jobs/syslog_forwarder/templates/rsyslog.conf.erb), as
+ * logsearch-for-cloudfoundry's snippets/platform.conf takes them off `@message`. Which program and host
+ * wrote the line is still read from its syslog fields alone.
+ */
+const FORWARDER_PREFIX = /^\[(?:job=\S+ index=\d+|bosh instance=[^\s\]]+)\]\s*/;
+
 /** Parse one payload; null when it is none of the families above. */
-export function parsePayload(payload: string): LogEvent | null {
+export function parsePayload(forwarded: string): LogEvent | null {
+  const payload = forwarded.replace(FORWARDER_PREFIX, '');
   const brace = payload.indexOf('{"');
   if (brace >= 0 && brace < 40 && payload.includes('"message"')) {
     if (!BROKER_ACTIONS.some((a) => payload.includes(a))) return null;

@@ -160,6 +160,18 @@ describe('syslog prefixes', () => {
 describe('payloads', () => {
   const payload = (line: string) => parsePayload(parseSyslog(line, FILE_2016)!.payload);
 
+  it("reads a line a platform's forwarder prefixed with the VM it came from as the line itself", () => {
+    const forwarded = (prefix: string): string => REMOVE_NODE.replace('broker.stdout.log:  ', `broker.stdout.log:  ${prefix} `);
+    for (const prefix of [
+      '[job=router_z1 index=0]',
+      '[bosh instance=dingo-postgresql-98b09c4b36af74181ee1/router/3a977637-afdc-4a51-bb8a-d82aa4f0dcd4]',
+    ])
+      expect(payload(forwarded(prefix)), prefix).toEqual(payload(REMOVE_NODE));
+    expect(payload(REMOVE_NODE)).not.toBeNull();
+    const confd = CONFD_UPDATED.replace('confd.stderr.log:  ', 'confd.stderr.log:  [job=router_z1 index=0] ');
+    expect(payload(confd)).toEqual(payload(CONFD_UPDATED));
+  });
+
   it('parses the 2016 broker remove-node line', () => {
     expect(payload(REMOVE_NODE)).toEqual({
       kind: 'broker',
