@@ -83,10 +83,15 @@ async function privateFolder(dir: string): Promise<string> {
  */
 const SESSION_SETUP_MS = 5 * 60_000;
 
-/** What OpenSSH exits with when it fails itself, and how its own errors read. */
+/**
+ * What OpenSSH exits with when it fails itself, and how its own errors read. A server that drops the
+ * connection before its banner is `kex_exchange_identification: …` from OpenSSH 8.0 on, and
+ * `ssh_exchange_identification: read: Connection reset by peer` or `…: Connection closed by remote host`
+ * before it (sshconnect.c `ssh_exchange_identification`), the client of the era's jumpboxes.
+ */
 const SSH_FAILED = 255;
 const SSH_CLIENT_ERROR =
-  /^(ssh: |kex_exchange_identification|Connection (closed|reset|timed out|refused)|Permission denied \(|Host key verification failed|client_loop: )/m;
+  /^(ssh: |kex_exchange_identification|ssh_exchange_identification|Connection (closed|reset|timed out|refused)|Permission denied \(|Host key verification failed|client_loop: )/m;
 
 export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
   const binary = opts.binary ?? 'bosh';

@@ -138,6 +138,19 @@ describe.each([
     expect(err.message).toMatch(/^`bosh ssh` could not reach cell 10\.58\.111\.150 .*: ssh: connect to host/);
   });
 
+  // OpenSSH before 8.0 (sshconnect.c, renamed kex_exchange_identification in 8.0): the client of the era's jumpboxes.
+  for (const said of [
+    'ssh_exchange_identification: read: Connection reset by peer',
+    'ssh_exchange_identification: Connection closed by remote host',
+  ])
+    it(`says the cell could not be reached when an OpenSSH before 8.0 said "${said}"`, async () => {
+      const session = await open(boshAnswering(version, () => ({ stdout: '', stderr: `${said}\r\n`, exitCode: 255 })));
+      const err = await refusal(session.run({ argv: ['true'], writes: true }));
+      expect(err.message).toMatch(
+        /^`bosh ssh` could not reach cell 10\.58\.111\.150 .*; the outcome of the command is unknown: ssh_exchange_identification: /,
+      );
+    });
+
   it('stops an etcd read whose answer from the cell is no HTTP response, showing it escaped', async () => {
     const session = await open(
       boshAnswering(version, (m) => ({ stdout: tty(...frame(m, 'SSH-2.0-OpenSSH_9.6\r\n', '', 0)), exitCode: 0 })),
