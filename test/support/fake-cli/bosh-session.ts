@@ -9,8 +9,10 @@
  * CLI does (taskPollMs: the setup's, and v1's cleanup's too), fails the setup after the director's
  * agent timeout on a cell whose agent does not answer (agentTimedOut, v1AgentTimedOut), and input is never fed to a
  * non-interactive command (bosh-cli ssh/non_interactive.go gives ssh no Stdin, so Go's exec
- * gives it /dev/null). Unknown flags are refused. It runs in the fake CLIs' daemon (./cli-daemon.ts):
- * the invocation's environment and working folder are the caller's, given with each call.
+ * gives it /dev/null; the Ruby CLI's Net::SSH never ends it: exec below). The cells' /tmp is the
+ * 128 MB bosh-agent mounts there, which a copy fills (CELL_TMP_FREE_BYTES). Unknown flags are
+ * refused. It runs in the fake CLIs' daemon (./cli-daemon.ts): the invocation's environment and
+ * working folder are the caller's, given with each call.
  *
  * v2's `ssh` always asks for a terminal, from bosh-cli 2.0.1 to today: ssh/provider.go makes its
  * ssh sessions with `SessionImplOpts{ForceTTY: true}` (scp's without), and ssh/session.go (later
@@ -21,7 +23,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
@@ -57,7 +59,23 @@ export interface BoshSshWorld {
   sessionsLog: string;
   /** The IPs of cells whose BOSH agent does not answer the director: v2's ssh setup task fails there (agentTimedOut). */
   unresponsiveAgents?: string[];
+  /** What the cells' /tmp has free for scp to fill (default CELL_TMP_FREE_BYTES; a test may model a smaller one, to copy less). */
+  cellTmpFreeBytes?: number;
 }
+
+/**
+ * The cells' /tmp as bosh-agent makes it on the era's stemcells (cloudfoundry/bosh-agent
+ * platform/linux_platform.go `SetupTmpDir`: `truncate -s 128M` /var/vcap/data/root_tmp, `mke2fs -t
+ * ext4 -m 1` on it, mounted on /tmp with `-o loop`, root:vcap 0770): 128 MiB, of which about 117 MiB
+ * are free to a user when it is fresh (what mke2fs gives a file system that small: 1 KiB blocks, a
+ * 128-byte inode per 4 KiB, a 4 MiB journal and the reserved GDT blocks, and 1% kept for root; a
+ * derivation from its defaults, not a measurement). The double's cell is this machine, whose /tmp is
+ * larger and shared, so its scp counts what it copied under /tmp and is still there against that
+ * room (cellTmp), and refuses a copy past it as the full disk does: OpenSSH's `scp -t` on the cell
+ * writes what fits, leaves it there, and says `scp: PATH: No space left on device`. What the
+ * cell's commands write there themselves is not counted, and `df` on the cell says this machine's.
+ */
+export const CELL_TMP_FREE_BYTES = 117 * 1024 * 1024;
 
 /** The sessions' world as one invocation sees it: its caller's environment and folder with it. */
 type Ssh = BoshSshWorld & BoshCaller & { era: 'v1' | 'v2' };
@@ -550,9 +568,14 @@ function sshOptions(ssh: Ssh, cell: SshTarget, gw: Gateway, dir: string): string
   return [...opts, '-o', `ProxyCommand=ssh -tt -W %h:%p -l ${user} ${gw.host} ${gwOpts.join(' ')}`];
 }
 
-/** v1 runs the command over Net::SSH without a terminal (`mixed`: its streams come as one); v2 through `ssh -tt`. */
+/**
+ * v1 runs the command over Net::SSH without a terminal (`mixed`: its streams come as one); v2 through `ssh -tt`.
+ * Net::SSH's `exec!` (net-ssh lib/net/ssh/connection/session.rb `exec`, `exec!`) opens a channel, runs the command
+ * and gathers what it writes, and never sends it data nor its end: the Ruby CLI's own input goes nowhere, and a
+ * command that reads its standard input waits for good. So v1's ssh here holds its input open, never written.
+ */
 function exec(ssh: Ssh, vm: Vm, gw: Gateway, _user: string, command: string, mixed = false): Promise<Out> {
-  return withDir(ssh, (dir) => spawnOut(ssh, 'ssh', sshExecArgs(ssh, vm, gw, dir, command, !mixed), { mixed }));
+  return withDir(ssh, (dir) => spawnOut(ssh, 'ssh', sshExecArgs(ssh, vm, gw, dir, command, !mixed), { mixed, heldOpen: mixed }));
 }
 
 /** ssh's command line that runs `command` on the cell standing for `vm`; `tty`: with `-tt` first, as bosh-cli v2 gives it. */
@@ -563,9 +586,50 @@ function sshExecArgs(ssh: Ssh, vm: Vm, gw: Gateway, dir: string, command: string
 
 function scp(ssh: Ssh, vm: Vm, gw: Gateway, _user: string, from: string, to: string): Promise<Out> {
   const cell = cellOf(ssh, vm);
-  return withDir(ssh, (dir) =>
-    spawnOut(ssh, 'scp', ['-O', '-q', ...sshOptions(ssh, cell, gw, dir), '-P', String(cell.port), from, `${cell.user}@127.0.0.1:${to}`]),
-  );
+  return withDir(ssh, async (dir) => {
+    const room = cellTmp(ssh, resolve(ssh.cwd, from), to);
+    const copied = room === null ? from : join(dir, 'what-fits');
+    if (room !== null) writeFileSync(copied, readFileSync(resolve(ssh.cwd, from)).subarray(0, room));
+    const r = await spawnOut(ssh, 'scp', [
+      '-O',
+      '-q',
+      ...sshOptions(ssh, cell, gw, dir),
+      '-P',
+      String(cell.port),
+      copied,
+      `${cell.user}@127.0.0.1:${to}`,
+    ]);
+    if (room === null || r.exitCode !== 0) return r;
+    return { stdout: '', stderr: noSpace(ssh, to), exitCode: 1 };
+  });
+}
+
+/**
+ * The bytes of `from` that fit in the cell's /tmp when `to` is there and it all does not (null: it all fits, or
+ * goes elsewhere), the copy logged (cellTmp's ledger) either way.
+ */
+function cellTmp(ssh: Ssh, from: string, to: string): number | null {
+  if (!to.startsWith('/tmp/')) return null;
+  const ledger = `${ssh.sessionsLog}.cell-tmp`;
+  const copied = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').filter(Boolean) : [];
+  const used = [...new Set(copied)].filter((f) => f !== to).reduce((n, f) => n + (existsSync(f) ? statSync(f).size : 0), 0);
+  appendFileSync(ledger, `${to}\n`);
+  const room = Math.max(0, (ssh.cellTmpFreeBytes ?? CELL_TMP_FREE_BYTES) - used);
+  return statSync(from).size <= room ? null : room;
+}
+
+/**
+ * A copy to a full /tmp as each era's CLI reports it. v2 runs OpenSSH's scp, whose error it passes on. The Ruby CLI
+ * copies with Net::SCP (ssh.rb `ssh.scp.upload!`), which raises the `scp -t`'s error reply, byte 1 and its text, as a
+ * RuntimeError (net-ssh/net-scp lib/net/scp.rb `await_response_state`): neither ssh.rb nor runner.rb catches it, so
+ * Ruby prints it and its backtrace and exits 1, after ssh.rb's `ensure` said "Cleaning up ssh artifacts" (the gem's
+ * path and line numbers here stand for any).
+ */
+function noSpace(ssh: Ssh, to: string): string {
+  const said = `scp: ${to}: No space left on device`;
+  if (ssh.era === 'v2') return `${said}\n`;
+  const gem = '/usr/local/lib/ruby/gems/2.1.0/gems';
+  return `${gem}/net-scp-1.2.1/lib/net/scp.rb:398:in \`await_response_state': \u0001${said} (RuntimeError)\n\tfrom ${gem}/net-scp-1.2.1/lib/net/scp.rb:366:in \`block (3 levels) in start_command'\n`;
 }
 
 /** A folder of the session's own, in the caller's temporary folder. */
@@ -637,18 +701,23 @@ class ComboWriter {
 const callerOf = (ssh: Ssh) => ({ env: ssh.env, ...(ssh.cwd && { cwd: ssh.cwd }) });
 
 /**
- * Runs a program, with no input unless `stdin` is given; `mixed` puts its stderr into its stdout in the order
- * written; `signal` kills it when aborted.
+ * Runs a program, with no input unless `stdin` is given (`heldOpen`: an input never written nor ended); `mixed`
+ * puts its stderr into its stdout in the order written; `signal` kills it when aborted.
  */
 function spawnOut(
   ssh: Ssh,
   program: string,
   args: string[],
-  o: { mixed?: boolean; stdin?: Buffer; signal?: AbortSignal } = {},
+  o: { mixed?: boolean; stdin?: Buffer; heldOpen?: boolean; signal?: AbortSignal } = {},
 ): Promise<Out> {
-  const { mixed = false, stdin, signal } = o;
+  const { mixed = false, stdin, heldOpen = false, signal } = o;
   return new Promise((done) => {
-    const child = spawn(program, args, { ...callerOf(ssh), stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], ...(signal && { signal }) });
+    const child = spawn(program, args, {
+      ...callerOf(ssh),
+      stdio: [stdin || heldOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      ...(signal && { signal }),
+    });
+    if (heldOpen) child.on('close', () => child.stdin?.destroy());
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     // Killed by its signal: the close below still answers.
