@@ -32,6 +32,11 @@ export interface CommandSpec {
   env?: Record<string, string>;
   /** Written to the command's standard input. */
   stdin?: StdinData;
+  /**
+   * About how many bytes a stream on `stdin` gives, when the caller knows: a runner that copies the
+   * input to the cell before the command runs (v1's `bosh ssh`) checks the room for it there first.
+   */
+  stdinBytes?: number;
   /** True when the command changes the platform (create, stop, move...), false for reads. */
   writes: boolean;
   /** Run through `sudo -n` (remote commands only). */

@@ -41,7 +41,7 @@ import { majorOf } from '../core/pg-version.js';
 import { writeRecoveryConfig } from './recovery-config.js';
 import { downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
-import { requireLocalRoom, roomNeeded } from './local-room.js';
+import { fetchedBytes, requireLocalRoom, roomNeeded } from './local-room.js';
 import { checkReplayReached } from './restored-checks.js';
 import { lostRange } from './replay.js';
 import { majorNumber } from './local-pg.js';
@@ -205,7 +205,9 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
         hint: `nothing was written to the cell; name an image of PostgreSQL ${major} that holds ${need.program} (--image), or run this where PostgreSQL ${major}'s server package is installed`,
       });
   }
-  // The same archive is fetched here, then written to the cell's store: both need the room for it.
+  // The same archive is fetched here, then written to the cell's store: both need the room for it. A cell reached by
+  // v1's `bosh ssh` (no session that streams it) has it copied to its ephemeral disk first: that session checks
+  // the room there before copying any (systems/bosh-ssh/bosh-ssh-stage.ts), from the size load() is given.
   const fetched = { backupBytes: latest.expandedSizeBytes ?? 0, walSegments: report.walSegments };
   const needed = roomNeeded(fetched, CELL_RESERVE_BYTES);
   // A cell whose store says no free space (not mounted, df missing) is not one to drill on: nothing was written there.
@@ -260,8 +262,10 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     // A mebibyte a read, not node-tar's 16 MiB (each WAL segment read whole into a buffer of its own):
     // the stream holds less at once, and buffers that small are used again by the allocator.
     const { create } = await import('tar');
+    // Its size as fetched: a cell reached by v1's `bosh ssh` copies it to the cell first, and checks the room for it there.
     await box.load(
       Readable.from(create({ cwd: dir, portable: true, maxReadSize: TAR_READ_BYTES }, ['data', 'wal']) as AsyncIterable<Buffer>),
+      fetchedBytes(fetched),
     );
     o.signal?.throwIfAborted();
     say(`replaying ${wal.files} WAL file(s) in ${o.image} on ${o.cell}`);

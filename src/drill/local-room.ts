@@ -33,9 +33,14 @@ const ROOM_HINT = "drill into a folder on a larger one: drill --workdir DIR, or 
 /** A full disk or quota in a program's words (strerror of ENOSPC and EDQUOT; lzop: "No space left on device: <stdout>"). */
 const FULL = /No space left on device|Disk quota exceeded/;
 
+/** The bytes `f` holds as fetched: the base backup extracted and its WAL decompressed. */
+export function fetchedBytes(f: Fetched): number {
+  return f.backupBytes + f.walSegments * WAL_SEGMENT_BYTES;
+}
+
 /** The bytes `f` needs with the margin, and `reserveBytes` left free beside it (this machine's, unless said: a cell keeps more). */
 export function roomNeeded(f: Fetched, reserveBytes = RESERVE_BYTES): number {
-  return Math.ceil((f.backupBytes + f.walSegments * WAL_SEGMENT_BYTES) * MARGIN + reserveBytes);
+  return Math.ceil(fetchedBytes(f) * MARGIN + reserveBytes);
 }
 
 /**

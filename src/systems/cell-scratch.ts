@@ -189,8 +189,11 @@ export class CellScratch {
     await run(['chown', `${owner.uid}:${owner.gid}`, this.folder]);
   }
 
-  /** Unpacks a tar stream (ours, made on the jumpbox) into the folder, in a container of the image as its postgres account. */
-  async load(tar: Readable): Promise<void> {
+  /**
+   * Unpacks a tar stream (ours, made on the jumpbox; about `bytes` long) into the folder, in a container of the
+   * image as its postgres account.
+   */
+  async load(tar: Readable, bytes?: number): Promise<void> {
     // Named, not --rm: should the session end half-way, a later attempt finds it by our label, and its folder with it.
     const name = `${this.name}${LOAD_SUFFIX}`;
     const args = [
@@ -205,7 +208,12 @@ export class CellScratch {
       CELL_MOUNT,
     ];
     try {
-      await this.docker(args, 'run (loading the drill data)', { stdin: tar }, `while the archive streamed into ${name}`);
+      await this.docker(
+        args,
+        'run (loading the drill data)',
+        { stdin: tar, ...(bytes === undefined ? {} : { stdinBytes: bytes }) },
+        `while the archive streamed into ${name}`,
+      );
     } finally {
       await this.s.docker.runner.run(this.s.docker.spec(['rm', '-f', '-v', name], true));
     }

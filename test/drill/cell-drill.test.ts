@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellDocker } from '../../src/adapters/docker.js';
 import { Redactor } from '../../src/core/redact.js';
-import type { CellSession } from '../../src/core/seams.js';
+import type { CellSession, CommandRunner } from '../../src/core/seams.js';
+import { isStdinStream } from '../../src/core/stdin.js';
 import { cellDrillLine, runCellDrill, type CellDrillOptions } from '../../src/drill/cell-drill.js';
 import { CELL_DRILL_LABEL } from '../../src/systems/cell-leftovers.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
@@ -132,8 +133,18 @@ describe.skipIf(skip)('drill on a cell in the service image (real sshd, dockerd,
     const watch = watchContainer();
     const said: string[] = [];
     const cleanup: string[] = [];
+    // The size each streamed input was said to have: a session that copies it first (v1's bosh ssh) checks the room by it.
+    const sized: (number | undefined)[] = [];
+    const sizing: CommandRunner = {
+      where: session.where,
+      run: (spec) => {
+        if (isStdinStream(spec.stdin)) sized.push(spec.stdinBytes);
+        return session.run(spec);
+      },
+    };
     const r = await runCellDrill(
       options({
+        docker: new CellDocker(sizing, { binary: '/usr/bin/docker', host: d.host, sudo: true, redactor: new Redactor() }),
         progress: (m, kind) => {
           said.push(m);
           if (kind === 'cleanup') cleanup.push(m);
@@ -153,6 +164,9 @@ describe.skipIf(skip)('drill on a cell in the service image (real sshd, dockerd,
       `drilled in ${IMAGE} on 10.58.111.150: consistent, ${r.tables} tables, ${r.rows.toLocaleString('en-US')} rows, replayed to ${r.replayedTo}`,
     );
     expect(said.some((m) => m.includes('streaming it into dingo-recover-drill-'))).toBe(true);
+    // The archive as fetched: its base backup extracted and its WAL, a whole segment at the least.
+    expect(sized).toHaveLength(1);
+    expect(sized[0]).toBeGreaterThan(16 * 1024 * 1024);
 
     // How it ran: the image's postgres account, postgres itself, hardened, our folder its only mount of ours.
     expect(watch.seen).toHaveLength(1);

@@ -2,11 +2,12 @@
  * The one shell line `bosh ssh` runs on the cell for a command, and how the command's own result is
  * read back out of what bosh answers.
  *
- * Neither CLI feeds a non-interactive command its standard input, so input travels as a file
- * copied first (`bosh scp`, 0600), read through `sudo -n` (each `bosh ssh` logs in as a new
- * temporary user) and removed as it is read: it never passes through a terminal, which would echo
- * it and take its ^C, ^D and carriage returns as keys. A deadline is the cell's `timeout`, so the
- * command ends and bosh still removes its temporary user.
+ * Neither CLI feeds a non-interactive command its standard input, so input travels as files
+ * copied first (`bosh scp`, 0600; a large one in pieces, bosh-ssh-stage.ts), read in order through
+ * `sudo -n` (each `bosh ssh` logs in as a new temporary user) and removed as they are read: it
+ * never passes through a terminal, which would echo it and take its ^C, ^D and carriage returns as
+ * keys. A deadline is the cell's `timeout`, so the command ends and bosh still removes its
+ * temporary user.
  *
  * What comes back is never the command's streams as it wrote them. v2 (bosh-cli, 2.0.1 to today)
  * always runs `ssh -tt` for `bosh ssh` (bosh-cli ssh/provider.go: `SessionImplOpts{ForceTTY:
@@ -25,7 +26,7 @@
 import { StepFailed } from '../../core/errors.js';
 import { printableJson } from '../../core/display.js';
 import type { Redactor } from '../../core/redact.js';
-import { shellQuote } from '../../core/shell-quote.js';
+import { shellQuoteAll } from '../../core/shell-quote.js';
 import { boshFailureText, parseJsonUi } from '../../adapters/bosh-parse.js';
 import type { CommandResult } from '../../core/seams.js';
 import { TIMEOUT_EXIT, limitedCommand } from '../../adapters/shell.js';
@@ -33,8 +34,8 @@ import { TIMEOUT_EXIT, limitedCommand } from '../../adapters/shell.js';
 export interface RemoteLine {
   /** The command as the remote shell reads it (argv quoted). */
   command: string;
-  /** A file on the cell holding its standard input, removed once read. */
-  inputFile?: string;
+  /** The files on the cell that hold its standard input, read in order and removed once read. */
+  inputFiles?: string[];
   timeoutMs?: number;
   /** The random marker the frame's lines start with. */
   marker: string;
@@ -44,8 +45,9 @@ export interface RemoteLine {
 
 export function remoteLine(r: RemoteLine): string {
   const limited = limitedCommand(r.command, r.timeoutMs);
-  const input = r.inputFile ? `sudo -n sh -c 'cat -- "$1"; rm -f -- "$1"' sh ${shellQuote(r.inputFile)} | ` : '';
-  const stdin = r.inputFile ? '' : ' </dev/null';
+  const files = r.inputFiles ?? [];
+  const input = files.length > 0 ? `sudo -n sh -c 'cat -- "$@"; rm -f -- "$@"' sh ${shellQuoteAll(files)} | ` : '';
+  const stdin = files.length > 0 ? '' : ' </dev/null';
   const m = r.marker;
   // The frame starts on a line of its own, whatever a login shell printed before it without a newline.
   if (r.streamed) {

@@ -11,11 +11,9 @@
  * the results table, as bosh prints it (bosh-ssh-stream.ts); v1 mixes the streams, so it comes whole.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { StepFailed } from '../../core/errors.js';
 import { printableJson } from '../../core/display.js';
 import { roughDuration } from '../../core/duration.js';
@@ -31,6 +29,7 @@ import { boshScpArgs, boshSshArgs, boshSshMasterArgs, type BoshGateway, type Bos
 import { boshSshFailed, directorRefused, remoteLine, resultsRow, unexpectedAnswer, unframe, type SshAnswer } from './bosh-ssh-remote.js';
 import { BoshSshMux } from './bosh-ssh-mux.js';
 import { cellHttpStream } from './cell-http.js';
+import { stageInput } from './bosh-ssh-stage.js';
 import { V2StreamReader } from './bosh-ssh-stream.js';
 import { madeOwnFolder } from '../../core/own-folder.js';
 
@@ -57,6 +56,10 @@ export interface BoshSshOptions {
   warn?: (text: string) => void;
   /** v2: how long the shared session's bosh may take to share its connection before it is stopped (default SESSION_SETUP_MS). */
   shareSetupMs?: number;
+  /** The most of a command's input one copy to the cell's /tmp holds (default STAGE_PIECE_BYTES, bosh-ssh-stage.ts). */
+  stagePieceBytes?: number;
+  /** Where on the cell a larger input is put together before the command reads it (default STAGE_FOLDER, bosh-ssh-stage.ts). */
+  stageFolder?: string;
 }
 
 /** The folder of a run's `bosh ssh` sessions in the scratch folder: what a killed session left there is found by it. */
@@ -175,11 +178,11 @@ class BoshCellSession implements CellSession {
       return result;
     }
     const remote = remoteCommand(spec);
-    const inputFile = hasInput(remote.stdin) ? await this.stage(remote.stdin) : undefined;
+    const inputFiles = hasInput(remote.stdin) ? await this.stage(remote.stdin, spec.stdinBytes) : undefined;
     // v2 prints an output as it comes only without its results table; v1 mixes the streams, so its output comes whole.
     const streamed = spec.stdout !== undefined && this.target.major === 2;
     const marker = `dingo-recover-${randomBytes(12).toString('hex')}`;
-    const line = remoteLine({ command: remote.command, inputFile, timeoutMs: spec.timeoutMs, marker, streamed });
+    const line = remoteLine({ command: remote.command, inputFiles, timeoutMs: spec.timeoutMs, marker, streamed });
     const started = Date.now();
     const args = boshSshArgs(this.target, this.opts.gateway, line, streamed);
     const result = streamed ? await this.streamed(args, marker, spec, started) : await this.framed(args, marker, spec, started);
@@ -254,13 +257,16 @@ class BoshCellSession implements CellSession {
 
   /** No shared session for this cell: the operator is told once why each command now takes a director task and a user of its own. */
   private unshared(why: string): null {
-    const warn = this.opts.warn ?? ((text: string) => invocation().stderr.write(`warning: ${text}\n`));
-    warn(
-      this.redactor.redact(
-        `${this.where}: each command runs in a \`bosh ssh\` of its own (a director task and a temporary user each, slower): the one shared session could not be set up, as ${why}`,
-      ),
+    this.warn(
+      `${this.where}: each command runs in a \`bosh ssh\` of its own (a director task and a temporary user each, slower): the one shared session could not be set up, as ${why}`,
     );
     return null;
+  }
+
+  /** Tells the operator (redacted). */
+  private warn(text: string): void {
+    const warn = this.opts.warn ?? ((t: string) => invocation().stderr.write(`warning: ${t}\n`));
+    warn(this.redactor.redact(text));
   }
 
   private async overShared(first: BoshSshMux, spec: CommandSpec): Promise<CommandResult> {
@@ -296,20 +302,26 @@ class BoshCellSession implements CellSession {
     });
   }
 
-  /** The command's input, copied to the cell as a file only the copying user (and root) can read. */
-  private async stage(stdin: StdinData): Promise<string> {
-    const name = `dingo-recover-input-${randomBytes(12).toString('hex')}`;
-    const local = join(this.folder.path, name);
+  /** The command's input, copied to the cell as files only the copying user (and root) can read (bosh-ssh-stage.ts). */
+  private stage(stdin: StdinData, bytes: number | undefined): Promise<string[]> {
     const source = isStdinStream(stdin) ? stdin : Readable.from([typeof stdin === 'string' ? Buffer.from(stdin) : stdin]);
-    try {
-      await pipeline(source, createWriteStream(local, { mode: 0o600 }));
-      const remote = `/tmp/${name}`;
-      const r = await this.bosh(boshScpArgs(this.target, this.opts.gateway, local, remote));
-      if (r.exitCode !== 0) throw boshSshFailed("`bosh scp` of the command's input", this.where, r, this.redactor);
-      return remote;
-    } finally {
-      await rm(local, { force: true });
-    }
+    const size = isStdinStream(stdin) ? bytes : Buffer.byteLength(stdin);
+    return stageInput(
+      {
+        where: this.where,
+        folder: this.folder.path,
+        run: (spec) => this.run(spec),
+        copy: (local, remote) => this.bosh(boshScpArgs(this.target, this.opts.gateway, local, remote)),
+        failed: (what, r) => boshSshFailed(what, this.where, r, this.redactor),
+        warn: (text) => {
+          this.warn(text);
+        },
+        pieceBytes: this.opts.stagePieceBytes,
+        stageFolder: this.opts.stageFolder,
+      },
+      source,
+      size,
+    );
   }
 
   /**
