@@ -301,7 +301,7 @@ describe.skipIf(!sshdAvailable || !etcdAvailable)(
             query: { bool: { should: { multi_match: { query: string; type: string } }[] } };
           };
           expect(body.size).toBe(1000);
-          expect(body.sort).toEqual([{ '@timestamp': 'asc' }, '_doc']);
+          expect(body.sort).toEqual([{ '@timestamp': { order: 'asc', unmapped_type: 'date' } }, '_doc']);
           const phrases = body.query.bool.should.map((q) => q.multi_match.query);
           expect(phrases).toEqual(
             expect.arrayContaining(['patroni-broker', 'dingo-postgresql-broker', 'public :5432 address', 'PATRONI_SCOPE']),
