@@ -49,6 +49,7 @@ export const abandonCommand = {
     const { loadRun } = await import('../engine/run/index.js');
     const { removePrivateCfHome } = await import('../systems/cf-home.js');
     const { removeScratchCopies } = await import('./run/scratch-copies.js');
+    const { cellLeftoverLines, cellLeftovers } = await import('./run/cell-leftovers-said.js');
     const runtime = processRuntime(secrets().copy());
     setExitCode(
       abandon({
@@ -67,5 +68,7 @@ export const abandonCommand = {
     const plans = [...run.state.steps.values()].map((s) => s.plan ?? {});
     const removed = await removeScratchCopies({ runId: run.runId, runDir: run.dir, scratch: runtime.scratch, plans });
     invocation().stdout.write(removed.length ? `${removed.join('\n')}\n` : "no copy of the user's data was left to remove\n");
+    // What a drill made on a cell is there until a resume removes it: abandoned, the run says where and how.
+    for (const line of cellLeftoverLines(cellLeftovers(run.events))) invocation().stdout.write(`${line}\n`);
   },
 };

@@ -5,7 +5,8 @@
  * `s3.copy:3` (the third time that point is reached), `step:stop-container` (right
  * after that step finished) or `rehearsal.write:2` (right after the second command that
  * changes the simulated platform took effect and was saved, before the journal records it), or
- * `drill.fetched` (a drill on a cell has fetched the archive to this machine).
+ * `drill.fetched` (a drill on a cell has fetched the archive to this machine), `drill.started` (its server
+ * was started in its container on the cell).
  * A point named with `=stop` (`volumes.verify-dumps=stop`) stops the process there (SIGSTOP)
  * instead, for a test to send it a signal or close its output at that moment, then SIGCONT it. One
  * named with `=throw` raises an error nothing catches, as a library's event no one listens for would,

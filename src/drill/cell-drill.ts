@@ -270,6 +270,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     o.signal?.throwIfAborted();
     say(`replaying ${wal.files} WAL file(s) in ${o.image} on ${o.cell}`);
     await box.start(DATA, SERVER_SETTINGS);
+    failpoint('drill.started');
     await waitRecovered(box, o.signal, o.recoveryTimeoutMs ?? 3_600_000, o.sleep ?? realSleep);
     const replayedTo = await redoLocation(box);
     // PostgreSQL ends recovery where the WAL it can fetch runs out, a hole or a damaged segment as the archive's end.

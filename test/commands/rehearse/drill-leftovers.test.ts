@@ -113,4 +113,37 @@ describe("the drill's copy of the old archive on this machine", () => {
     expect(r.stdout).toMatch(new RegExp(`removed ${left} \\(\\d+(\\.\\d+)? [KM]i?B\\): the run's copies of the user's data`));
     expect(drillFolders(scratch)).toEqual([]);
   });
+
+  it("killed once its server runs on the cell, is named with the cell's own commands when the run is abandoned (a resume would remove it)", async () => {
+    const state = tempDir('dr-drill-cell-');
+    const scratch = tempDir('dr-drill-tmp-');
+    const killed = await runCli(['rehearse', '--yes', '--state-dir', state], {
+      env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: 'drill.started' },
+    });
+    expect(killed.code, killed.stdout + killed.stderr).toBeNull();
+    const runId = runIdOf(killed.stdout);
+    const r = await runCli(['abandon', runId, '--reason', 'practice', '--state-dir', state], { env: { TMPDIR: scratch } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const left = r.stdout.split('\n').filter((l) => l.startsWith('left on '));
+    expect(left).toEqual([
+      expect.stringMatching(
+        /^left on cell 10\.58\.111\.150 by a drill of this run that its session could not finish \(a copy of the user's data\): container (dingo-recover-drill-[0-9a-f]{12}), folder \/var\/vcap\/store\/\1; remove it there as root: \/var\/vcap\/packages\/docker\/bin\/docker --host unix:\/\/\/var\/vcap\/sys\/run\/docker\/docker\.sock rm -f -v \1 && rm -rf --one-file-system \/var\/vcap\/store\/\1$/,
+      ),
+    ]);
+  });
+
+  it('is not named as left on the cell by a session killed before anything was there, or after the drill removed it', async () => {
+    for (const point of ['drill.fetched', 'step:drill-on-cell']) {
+      const state = tempDir('dr-drill-none-');
+      const scratch = tempDir('dr-drill-tmp-');
+      const killed = await runCli(['rehearse', '--yes', '--state-dir', state], {
+        env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: point },
+      });
+      expect(killed.code, point).toBeNull();
+      const runId = runIdOf(killed.stdout);
+      const r = await runCli(['abandon', runId, '--reason', 'practice', '--state-dir', state], { env: { TMPDIR: scratch } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout, point).not.toContain('left on ');
+    }
+  });
 });
