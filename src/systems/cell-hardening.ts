@@ -74,10 +74,17 @@ export function refusedOption(stderr: string, options: Hardening[]): { option: s
     const option = /pids/i.test(line) ? '--pids-limit' : /cpu/i.test(line) ? '--cpu-shares' : '--memory';
     return { option, said: line.trim() };
   }
-  const daemon = /Error response from daemon: (.*(?:no-new-privileges|security-opt|tmpfs|read-only|cap).*)/i.exec(stderr);
+  // The daemon's words for an option it refuses (Docker's daemon/caps: "Unknown capability to drop"), never a
+  // word that only holds one of them ("escape", "capacity").
+  const daemon =
+    /Error response from daemon: (.*(?:no-new-privileges|security-opt|\btmpfs\b|read-only|\bcapabilit(?:y|ies)\b|\bcap-drop\b).*)/i.exec(
+      stderr,
+    );
   if (daemon) {
     const said = daemon[1]!;
-    const h = options.find((o) => said.includes(o.args[1] ?? o.args[0]!) || said.includes(o.args[0]!.replace(/^--/, '')));
+    const h =
+      options.find((o) => said.includes(o.args[1] ?? o.args[0]!) || said.includes(o.args[0]!.replace(/^--/, ''))) ??
+      (/\bcapabilit/i.test(said) ? options.find((o) => o.args[0] === '--cap-drop') : undefined);
     return { option: h?.option ?? 'one of the hardening options', said };
   }
   return null;

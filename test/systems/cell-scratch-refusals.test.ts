@@ -35,6 +35,17 @@ describe('the hardening a cell refuses is named', () => {
   it('a security option the daemon refuses', () => {
     const said = 'docker: Error response from daemon: Invalid --security-opt: "no-new-privileges".\n';
     expect(refusedOption(said, options)?.option).toBe('--security-opt no-new-privileges');
+    expect(refusedOption('docker: Error response from daemon: Unknown capability to drop: "ALL".\n', options)?.option).toBe(
+      options.find((o) => o.args[0] === '--cap-drop')?.option,
+    );
+  });
+
+  it('a daemon error that only holds the letters of an option is no refusal of one', () => {
+    for (const said of [
+      'docker: Error response from daemon: could not escape the container name.\n',
+      'docker: Error response from daemon: no space left: capacity of /var/lib/docker reached.\n',
+    ])
+      expect(refusedOption(said, options), said).toBeNull();
   });
 
   it('an option the operator agreed to go without is left out, the others kept', () => {
