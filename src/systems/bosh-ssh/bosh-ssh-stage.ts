@@ -103,6 +103,7 @@ async function inPieces(
   }
   const folder = s.stageFolder ?? STAGE_FOLDER;
   const joined = `${folder}/${name}`;
+  await sweepLeftovers(s, folder);
   await requireRoom(s, folder, pieceBytes, bytes);
   const count = bytes === undefined ? '' : `, ${String(Math.ceil(bytes / pieceBytes))} of them`;
   s.warn(
@@ -156,6 +157,24 @@ async function append(s: StageSession, piece: string, joined: string, sent: numb
   throw new StepFailed(`putting the command's input together in ${joined} on ${s.where} failed: ${said}`, {
     hint: 'nothing ran, and what was copied is removed; check `bosh ssh` to the cell by hand (sudo, the folder), then resume',
   });
+}
+
+/** How long a staged file lies untouched before it is taken for a killed copy's: a copy in progress writes every piece. */
+const LEFT_AFTER_MINUTES = 60;
+
+/**
+ * The files a copy killed half-way left (a piece in /tmp, the gathered file in the folder, possibly
+ * gigabytes), removed as root before a new copy: ours by name, untouched for an hour, which no copy
+ * in progress of any run is. Said when there were any; a `find` that fails removes nothing more.
+ */
+async function sweepLeftovers(s: StageSession, folder: string): Promise<void> {
+  const argv = ['find', '/tmp', folder, '-maxdepth', '1', '-type', 'f', '-name', 'dingo-recover-input-*'];
+  const r = await s.run({ argv: [...argv, '-mmin', `+${String(LEFT_AFTER_MINUTES)}`, '-print', '-delete'], writes: true, sudo: true });
+  const removed = r.stdout.split('\n').filter((l) => l.startsWith('/'));
+  if (removed.length)
+    s.warn(
+      `${s.where}: removed ${String(removed.length)} file(s) of a copy of a command's input that a killed session left, untouched for ${String(LEFT_AFTER_MINUTES)} minutes: ${removed.join(', ')}`,
+    );
 }
 
 /** `df -Pk` of /tmp and the folder: a piece must fit in /tmp, and the whole input (when its size is known) in the folder. */

@@ -8,9 +8,9 @@
  * is copied: the product's own piece is held to the real one's room.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBoshCellAccess } from '../../../src/systems/bosh-ssh/index.js';
@@ -142,6 +142,12 @@ describe.skipIf(!sshdAvailable)('an input larger than the cell’s /tmp, through
 
     it('reaches the command whole, in pieces put together on the ephemeral disk, and leaves none of them', async () => {
       const c = cell();
+      // What a killed copy left two hours ago goes first; a copy of now (another run's, in progress) stays.
+      const [old, recent] = ['a', 'b'].map((x) => join(c.stage, `dingo-recover-input-${x.repeat(24)}`)) as [string, string];
+      writeFileSync(old, 'a piece of a killed copy');
+      writeFileSync(recent, 'a piece of a copy in progress');
+      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(old, twoHoursAgo, twoHoursAgo);
       const bytes = 3.5 * MiB;
       const { stream, sha } = randomInput(bytes);
       const session = await c.access.open(IP);
@@ -151,13 +157,20 @@ describe.skipIf(!sshdAvailable)('an input larger than the cell’s /tmp, through
       } finally {
         await session.close();
       }
-      // The room looked at first, then four pieces: each copied, the first three appended as they came; the last read with them.
-      expect(boshCommands(c).slice(-9)).toEqual(['ssh', 'scp', 'ssh', 'scp', 'ssh', 'scp', 'ssh', 'scp', 'ssh']);
+      // What killed copies left and the room looked at first, then four pieces: each copied, the first three
+      // appended as they came; the last read with them.
+      expect(boshCommands(c).slice(-10)).toEqual(['ssh', 'ssh', 'scp', 'ssh', 'scp', 'ssh', 'scp', 'ssh', 'scp', 'ssh']);
       expect(c.warned).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `: removed 1 file\\(s\\) of a copy of a command's input that a killed session left, untouched for 60 minutes: ${old}$`,
+          ),
+        ),
         expect.stringMatching(/input \(about 3\.5 MiB\) goes to the cell in pieces of 1\.0 MiB, 4 of them, .*128 MB.*--ssh-via direct/),
       ]);
       expect(leftInTmp(copiedNames(c))).toEqual([]);
-      expect(readdirSync(c.stage)).toEqual([]);
+      expect(readdirSync(c.stage)).toEqual([basename(recent)]);
+      rmSync(recent);
     });
   });
 
@@ -177,8 +190,8 @@ describe.skipIf(!sshdAvailable)('an input larger than the cell’s /tmp, through
       } finally {
         await session.close();
       }
-      // The one look at the room: nothing was copied, so nothing is removed.
-      expect(boshCommands(c).slice(before)).toEqual(['ssh']);
+      // The one look for what killed copies left and at the room: nothing was copied, so nothing is removed.
+      expect(boshCommands(c).slice(before)).toEqual(['ssh', 'ssh']);
     });
 
     it('says the cell’s /tmp is the 128 MB bosh-agent makes when a copy fills it, and removes what was copied', async () => {
