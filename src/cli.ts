@@ -4,7 +4,7 @@
  * written at build time (`topLevelHelp`) so that bin/ can answer `--help` without loading yargs.
  */
 import yargs, { type Argv } from 'yargs';
-import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput } from './core/errors.js';
+import { DingoError, EXIT, UsageError, exitCodeOf, isClosedOutput, uncaughtReport } from './core/errors.js';
 import { CommandLineExit, invocation, secrets, tellCrash, withInvocation, type EmbeddedIo } from './core/invocation.js';
 import { signalWords, STOP_SIGNALS } from './core/signals.js';
 import { addCommands, COMMANDS } from './commands/index.js';
@@ -141,17 +141,10 @@ function exitOnStopSignal(signal: NodeJS.Signals): void {
 /**
  * An error nothing caught (a library's event no one listens for) ends the process as a failed step does
  * (exit 1) by its exit, so what is done at exit is done (the children it started are killed, the copies
- * it made removed). A run records it first and shows it itself; otherwise it is shown here, redacted:
- * its stack alone, never the fields Node's own report would print (a library's error may carry its
- * connection's settings).
+ * it made removed). A run records it first and shows it itself; otherwise it is shown here, redacted.
  */
 function exitOnUncaught(err: unknown): void {
-  if (!tellCrash(err)) {
-    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(
-      `${secrets().redact(`dingo-recover: stopped on an error it did not handle (a fault of the tool's, to report with what follows): ${stack}`)}\n`,
-    );
-  }
+  if (!tellCrash(err)) process.stderr.write(`${secrets().redact(`dingo-recover: ${uncaughtReport(err)}`)}\n`);
   process.exit(EXIT.stepFailed);
 }
 

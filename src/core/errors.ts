@@ -76,3 +76,12 @@ export function errnoCode(err: unknown): string | undefined {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * An error nothing caught, as the operator reads it (to redact before it is shown): its stack alone,
+ * never the fields Node's own report would print (a library's error may carry its connection's settings).
+ */
+export function uncaughtReport(err: unknown): string {
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return `stopped on an error dingo-recover did not handle (a fault of the tool's, to report with what follows): ${stack}`;
+}

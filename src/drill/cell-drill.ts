@@ -39,12 +39,11 @@ import { DrillFailed } from './exit-codes.js';
 import { cellPsql as psql, SOCKET_DIR, waitRecovered } from './cell-recovery.js';
 import { majorOf } from '../core/pg-version.js';
 import { writeRecoveryConfig } from './recovery-config.js';
-import { downloadWal, localRestoreCommand } from './wal-download.js';
+import { damagedWalWarning, downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
 import { fetchedBytes, requireLocalRoom, roomNeeded } from './local-room.js';
 import { checkReplayReached } from './restored-checks.js';
-import { lostRange } from './replay.js';
-import { majorNumber } from './local-pg.js';
+import { lastReplayedFunction, lostRange } from './replay.js';
 import { removeOnExit } from '../core/exit-cleanup.js';
 import { failpoint } from '../core/failpoints.js';
 
@@ -245,7 +244,7 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
         }),
     );
     await completeDataDir(paths.dataDir, major, undefined);
-    for (const name of wal.damaged) warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
+    warnings.push(...wal.damaged.map(damagedWalWarning));
     failpoint('drill.fetched');
     await writeRecoveryConfig({
       dataDir: paths.dataDir,
@@ -337,11 +336,11 @@ async function redoLocation(box: CellScratch): Promise<string> {
 }
 
 /**
- * The end of the last WAL record replayed, which the server keeps after recovery ended (10+ names it
- * lsn, earlier ones xlog location): where the WAL it could fetch ran out, to the byte.
+ * The end of the last WAL record replayed, which the server keeps after recovery ended: where the WAL
+ * it could fetch ran out, to the byte.
  */
 async function lastReplayed(box: CellScratch, major: string): Promise<string> {
-  const fn = majorNumber(major) >= 10 ? 'pg_last_wal_replay_lsn' : 'pg_last_xlog_replay_location';
+  const fn = lastReplayedFunction(major);
   const r = await psql(box, `select pg_catalog.${fn}()`);
   if (!r.ok || !/^[0-9A-F]+\/[0-9A-F]+$/.test(r.out))
     throw new DrillFailed('could-not-run', `the restored server did not say where replay ended (${fn}): ${r.err || JSON.stringify(r.out)}`);

@@ -7,7 +7,7 @@ import type { LocalProcesses, ObjectStore, RunAs } from '../core/seams.js';
 import type { BaseBackupInfo } from '../wale/report.js';
 import { downloadBaseBackup, type BaseBackupStats } from './base-backup.js';
 import type { DrillServer } from './cluster-setup.js';
-import { downloadWal, type WalDownloaded } from './wal-download.js';
+import { damagedWalWarning, downloadWal, type WalDownloaded } from './wal-download.js';
 import { completeDataDir, type Workdir } from './workdir.js';
 
 /** Where the archive is, how the drill reads it, and where it tells what it does and what it found wrong. */
@@ -105,6 +105,6 @@ export async function fetchWal(
     into: paths.walDir,
     missingOnly,
   });
-  for (const name of fetched.damaged) from.warnings.push(`archived WAL ${name} did not decompress: replay cannot go past it.`);
+  from.warnings.push(...fetched.damaged.map(damagedWalWarning));
   return fetched;
 }

@@ -93,11 +93,8 @@ export async function replayFacts(
   believed: { control: PgControl | null; archiveSysid: string | null } = { control: null, archiveSysid: null },
 ): Promise<ReplayFacts> {
   const log = parseRecoveryLog(await cluster.log());
-  // Both functions keep their last recovery values after promotion (10+ names; xlog before).
-  const fns =
-    majorNumber(major) >= 10
-      ? ['pg_catalog.pg_last_wal_replay_lsn()', 'pg_catalog.pg_last_xact_replay_timestamp()']
-      : ['pg_catalog.pg_last_xlog_replay_location()', 'pg_catalog.pg_last_xact_replay_timestamp()'];
+  // Both functions keep their last recovery values after promotion.
+  const fns = [`pg_catalog.${lastReplayedFunction(major)}()`, 'pg_catalog.pg_last_xact_replay_timestamp()'];
   const row = (await cluster.query(`select ${fns.join(', ')}`, conn)).rows[0] ?? [];
   const segments = log.restoredFiles.filter((f) => /^[0-9A-F]{24}$/.test(f));
   const said: ReplayFacts = {
@@ -138,6 +135,14 @@ function checkAgainstControl(said: ReplayFacts, log: RecoveryLog, control: PgCon
       `the archive's WAL is of the cluster with system identifier ${archiveSysid}, but ${ours} says ${control.systemIdentifier}`,
     );
   return end;
+}
+
+/**
+ * The function that says the end of the last WAL record replayed, which a server keeps after its
+ * recovery ended: 10 and later name it for an LSN and the WAL, earlier majors for an xlog location.
+ */
+export function lastReplayedFunction(major: string): string {
+  return majorNumber(major) >= 10 ? 'pg_last_wal_replay_lsn' : 'pg_last_xlog_replay_location';
 }
 
 /** "FROM" for one segment, "FROM .. TO" for a range. */

@@ -41,6 +41,11 @@ export interface WalDownloaded {
   damaged: string[];
 }
 
+/** The drill's warning of an archived WAL file that did not decompress. */
+export function damagedWalWarning(name: string): string {
+  return `archived WAL ${name} did not decompress: replay cannot go past it.`;
+}
+
 /** restore_command for WAL fetched into `dir`: a copy of a local file, or "not there". */
 export function localRestoreCommand(dir: string): string {
   const file = `${shellQuote(dir)}/%f`;

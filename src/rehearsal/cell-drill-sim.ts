@@ -92,6 +92,12 @@ function remove(state: DrillState, name: string): Out {
   return ok(`${name}\n`);
 }
 
+/** Where replay of the drill's WAL ended: the start of the segment after `lastWal`, the last one replayed. */
+function replayEnd(d: SimDrill, lastWal: string): bigint {
+  const seg = nextSegment(parseSegment(lastWal), d.image ? majorOfImage(d.image) : null);
+  return (BigInt(seg.log) << 32n) | BigInt(seg.seg * 0x1000000);
+}
+
 function exec(d: SimDrill, a: string[]): Out {
   if (!d.running) return fail(1, `Error response from daemon: Container ${d.name} is not running\n`);
   // `docker exec [-u USER] NAME [env NAME=VALUE...] CMD...`: env(1) takes every assignment before the command.
@@ -100,9 +106,8 @@ function exec(d: SimDrill, a: string[]): Out {
   const cmd = a.slice(at);
   if (cmd[0] === 'pg_controldata') {
     if (d.pollsLeft > 0 || !d.lastWal) return ok('Database cluster state:               in archive recovery\n');
-    // The end-of-recovery checkpoint, written at the start of the segment after the last one replayed.
-    const seg = nextSegment(parseSegment(d.lastWal), d.image ? majorOfImage(d.image) : null);
-    const redo = formatLsn((BigInt(seg.log) << 32n) | BigInt(seg.seg * 0x1000000 + 0x28));
+    // The end-of-recovery checkpoint, written after the first page header of the segment after the last one replayed.
+    const redo = formatLsn(replayEnd(d, d.lastWal) + 0x28n);
     return ok(`Database cluster state:               in production\nLatest checkpoint's REDO location:    ${redo}\n`);
   }
   if (cmd[0] !== 'psql') return fail(126, `exec: "${cmd[0] ?? ''}": executable file not found in $PATH\n`);
@@ -118,9 +123,7 @@ function exec(d: SimDrill, a: string[]): Out {
   // The end of the last record replayed: the switch that closes the last segment replayed (9.5's
   // xlogreader.c takes a switch record to end where its segment does).
   if (/pg_last_(xlog_replay_location|wal_replay_lsn)/.test(sql)) {
-    if (!d.lastWal) return ok('\n');
-    const seg = nextSegment(parseSegment(d.lastWal), d.image ? majorOfImage(d.image) : null);
-    return ok(`${formatLsn((BigInt(seg.log) << 32n) | BigInt(seg.seg * 0x1000000))}\n`);
+    return ok(`${d.lastWal ? formatLsn(replayEnd(d, d.lastWal)) : ''}\n`);
   }
   // What the restored system held (the scenario's, by its system identifier); else only PostgreSQL's own.
   const holds = d.holds ?? {};

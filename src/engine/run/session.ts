@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { commandLine } from '../../core/command-line.js';
-import { DingoError, EXIT, Interrupted, isClosedOutput, messageOf } from '../../core/errors.js';
+import { DingoError, EXIT, Interrupted, isClosedOutput, messageOf, uncaughtReport } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import { signalWords } from '../../core/signals.js';
 import { onWaiting } from '../../core/waits.js';
@@ -192,12 +192,7 @@ export class RunSession {
     const { runId, out, runtime } = this.of;
     this.journal.append({ type: 'run.stopped', exitCode: EXIT.stepFailed, error: messageOf(err) });
     this.reporter.close();
-    const stack = err instanceof Error ? (err.stack ?? messageOf(err)) : messageOf(err);
-    out.write(
-      runtime.redactor.redact(
-        `\nstopped on an error dingo-recover did not handle (a fault of the tool's, to report with what follows): ${stack}\nthe run is saved; continue with: ${commandLine(['resume', runId])}\n`,
-      ),
-    );
+    out.write(runtime.redactor.redact(`\n${uncaughtReport(err)}\nthe run is saved; continue with: ${commandLine(['resume', runId])}\n`));
     this.lock.release();
     return true;
   }
