@@ -32,15 +32,33 @@ function filesUnder(dir: string): number {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
 }
 
-/** A rehearsal whose process dies (SIGKILL) once the cell drill has fetched the archive here. */
-async function killedInDrill(): Promise<{ state: string; scratch: string; runId: string; left: string }> {
+interface Killed {
+  state: string;
+  scratch: string;
+  runId: string;
+}
+
+/** A rehearsal whose process dies (SIGKILL) at the failpoint `point`. */
+async function killedAt(point: string): Promise<Killed> {
   const state = tempDir('dr-drill-left-');
   const scratch = tempDir('dr-drill-tmp-');
   const r = await runCli(['rehearse', '--yes', '--state-dir', state], {
-    env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: 'drill.fetched' },
+    env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: point },
   });
-  expect(r.code, r.stdout + r.stderr).toBeNull();
-  const runId = runIdOf(r.stdout);
+  expect(r.code, `${point}: ${r.stdout}${r.stderr}`).toBeNull();
+  return { state, scratch, runId: runIdOf(r.stdout) };
+}
+
+/** What `abandon` of the killed run says; it exits 0. */
+async function abandoned({ state, scratch, runId }: Killed): Promise<string> {
+  const r = await runCli(['abandon', runId, '--reason', 'practice', '--state-dir', state], { env: { TMPDIR: scratch } });
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  return r.stdout;
+}
+
+/** A rehearsal whose process dies (SIGKILL) once the cell drill has fetched the archive here. */
+async function killedInDrill(): Promise<Killed & { left: string }> {
+  const { state, scratch, runId } = await killedAt('drill.fetched');
   // The copy is there, named by the run and the step, with the base backup and the WAL in it.
   const left = drillFolders(scratch);
   expect(left).toEqual([expect.stringMatching(new RegExp(`^dingo-drill-${runId}-drill-on-cell\\.\\w{6}$`))]);
@@ -107,24 +125,17 @@ describe("the drill's copy of the old archive on this machine", () => {
   });
 
   it('left by a killed session, is removed when the run is abandoned, with its size', async () => {
-    const { state, scratch, runId, left } = await killedInDrill();
-    const r = await runCli(['abandon', runId, '--reason', 'practice', '--state-dir', state], { env: { TMPDIR: scratch } });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`removed ${left} \\(\\d+(\\.\\d+)? [KM]i?B\\): the run's copies of the user's data`));
+    const killed = await killedInDrill();
+    const { scratch, left } = killed;
+    expect(await abandoned(killed)).toMatch(
+      new RegExp(`removed ${left} \\(\\d+(\\.\\d+)? [KM]i?B\\): the run's copies of the user's data`),
+    );
     expect(drillFolders(scratch)).toEqual([]);
   });
 
   it("killed once its server runs on the cell, is named with the cell's own commands when the run is abandoned (a resume would remove it)", async () => {
-    const state = tempDir('dr-drill-cell-');
-    const scratch = tempDir('dr-drill-tmp-');
-    const killed = await runCli(['rehearse', '--yes', '--state-dir', state], {
-      env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: 'drill.started' },
-    });
-    expect(killed.code, killed.stdout + killed.stderr).toBeNull();
-    const runId = runIdOf(killed.stdout);
-    const r = await runCli(['abandon', runId, '--reason', 'practice', '--state-dir', state], { env: { TMPDIR: scratch } });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const left = r.stdout.split('\n').filter((l) => l.startsWith('left on '));
+    const said = await abandoned(await killedAt('drill.started'));
+    const left = said.split('\n').filter((l) => l.startsWith('left on '));
     expect(left).toEqual([
       expect.stringMatching(
         /^left on cell 10\.58\.111\.150 by a drill of this run that its session could not finish \(a copy of the user's data\): container (dingo-recover-drill-[0-9a-f]{12}), folder \/var\/vcap\/store\/\1; remove it there as root: \/var\/vcap\/packages\/docker\/bin\/docker --host unix:\/\/\/var\/vcap\/sys\/run\/docker\/docker\.sock rm -f -v \1 && rm -rf --one-file-system \/var\/vcap\/store\/\1$/,
@@ -133,17 +144,7 @@ describe("the drill's copy of the old archive on this machine", () => {
   });
 
   it('is not named as left on the cell by a session killed before anything was there, or after the drill removed it', async () => {
-    for (const point of ['drill.fetched', 'step:drill-on-cell']) {
-      const state = tempDir('dr-drill-none-');
-      const scratch = tempDir('dr-drill-tmp-');
-      const killed = await runCli(['rehearse', '--yes', '--state-dir', state], {
-        env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: point },
-      });
-      expect(killed.code, point).toBeNull();
-      const runId = runIdOf(killed.stdout);
-      const r = await runCli(['abandon', runId, '--reason', 'practice', '--state-dir', state], { env: { TMPDIR: scratch } });
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout, point).not.toContain('left on ');
-    }
+    for (const point of ['drill.fetched', 'step:drill-on-cell'])
+      expect(await abandoned(await killedAt(point)), point).not.toContain('left on ');
   });
 });
