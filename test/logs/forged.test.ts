@@ -187,6 +187,18 @@ describe('lines forged by a tenant are never evidence', () => {
     expect(r.candidates.map((c) => c.instanceGuid)).toEqual([MINE]);
     expect(r.searched.warnings).toHaveLength(2);
   });
+
+  it("a forwarder's [job=… index=…] a tenant wrote before a broker record does not make its container the broker", async () => {
+    const rec = brokerRecord(1484053200.5, 'deprovision.start', { 'instance-id': TENANT });
+    const forged = [`[job=router_z1 index=0] ${rec}`, `[bosh instance=${ROUTER}/router/0] ${rec}`].map(
+      (payload, k) => `Jan 10 13:00:0${k} ${CELL} docker/cf-${TENANT_NODE}:  ${payload}`,
+    );
+    const r = await find('orders-db', [...HONEST, ...forged]);
+    expect(r.candidates.map((c) => c.instanceGuid)).toEqual([MINE]);
+    expect(r.searched.warnings).toEqual([
+      `2 broker-shaped line(s) written by container cf-${TENANT_NODE} ignored: that source does not write such lines (a tenant's database can log any text)`,
+    ]);
+  });
 });
 
 describe('lines that are not evidence are shown', () => {
