@@ -28,7 +28,7 @@ import {
   RUN_AS_ROOT,
   type VolumeReport,
 } from '../volumes/find.js';
-import { describeUserData } from '../volumes/identify.js';
+import { describeUserData } from '../volumes/user-data.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, newestOf } from '../volumes/look.js';
 import { chooseVolume, copyFolderName, copyVolume, dataDirOf } from '../volumes/session.js';
 import { DUMP, VOLUME_CANDIDATE } from './support/records.js';

@@ -23,7 +23,7 @@ import {
   type FindResult,
   type VolumeReport,
 } from '../volumes/find.js';
-import { describeUserData } from '../volumes/identify.js';
+import { describeUserData } from '../volumes/user-data.js';
 import { AS_THE_COPY_SAYS, dumpDatabases, foreignTablesLine, lookInside, verifyDumps, type LookResult } from '../volumes/look.js';
 import { checkOriginalUnchanged, chooseVolume, copyVolume } from '../volumes/session.js';
 import { failCommand } from './print-error.js';

@@ -6,12 +6,13 @@
 import { present } from '../core/file-kind.js';
 import { missingStartWal } from './start-wal.js';
 import { someOf } from '../core/screen-lines.js';
-import { formatBytes } from '../core/format.js';
 import { pathIs, serverRoot } from '../systems/pg-install.js';
 import { lstat, readdir, realpath } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { parsePgControl, type PgControl } from '../systems/pg-control.js';
 import { headOf, NotRegular } from '../core/read-regular.js';
+import { MAJOR, settleMajor } from './data-folder-major.js';
+import { userDataCounter, type UserData } from './user-data.js';
 
 /**
  * `link`: a volume whose folder is a link, or leads out of the volumes folder (volume-scope.ts);
@@ -45,52 +46,6 @@ interface PostgresFacts {
    * mounts /var/lib/postgresql and keeps each major's in MAJOR/docker, for pg_upgrade --link).
    */
   otherDataFolders?: string[];
-}
-
-/**
- * What the data folder holds beyond what initdb writes: relation files (tables, indexes, TOAST)
- * numbered from 16384 (FirstNormalObjectId) in base/, and databases of such OIDs. A cluster with
- * none is fresh: initdb's catalogs and templates only, such as the empty one a new `up` creates.
- */
-export interface UserData {
-  /** Databases besides postgres and the templates (their folder, base/<oid>, numbered 16384 or up). */
-  databases: number;
-  /** User relations: main-fork files numbered 16384 or up. */
-  relations: number;
-  /** Bytes of their files, every fork and segment. */
-  bytes: number;
-}
-
-const FIRST_NORMAL_OID = 16384;
-/** A relation file: relfilenode, an optional fork, an optional segment number. */
-const RELATION_FILE = /^(\d+)(_(?:fsm|vm|init))?(\.\d+)?$/;
-
-/** Counts, from the files of the data folder's walk, those of user relations in base/<database>/. */
-function userDataCounter(dataDir: string): { visit: (path: string, size: number) => void; found: UserData } {
-  const found: UserData = { databases: 0, relations: 0, bytes: 0 };
-  const base = join(dataDir, 'base') + sep;
-  const databases = new Set<string>();
-  const visit = (path: string, size: number): void => {
-    if (!path.startsWith(base)) return;
-    const [db, file, deeper] = path.slice(base.length).split(sep);
-    if (!db || !file || deeper !== undefined || !/^\d+$/.test(db)) return;
-    if (Number(db) >= FIRST_NORMAL_OID && !databases.has(db)) {
-      databases.add(db);
-      found.databases++;
-    }
-    const m = RELATION_FILE.exec(file);
-    if (!m || Number(m[1]) < FIRST_NORMAL_OID) return;
-    if (!m[2] && !m[3]) found.relations++;
-    found.bytes += size;
-  };
-  return { visit, found };
-}
-
-/** For people: what a cluster holds beyond initdb's catalogs. */
-export function describeUserData(u: UserData): string {
-  if (u.relations === 0)
-    return `no user tables${u.databases ? ` (${u.databases} database(s) beyond the templates, all empty)` : ''}: a fresh cluster, as initdb leaves it`;
-  return `${u.relations} user relation file(s) (tables, indexes, TOAST), ${formatBytes(u.bytes)}${u.databases ? `, ${u.databases} database(s) beyond postgres and the templates` : ''}`;
 }
 
 export interface Identified {
@@ -194,52 +149,6 @@ async function findPgData(root: string): Promise<string[]> {
   for (const d of first.filter((x) => !found.includes(x)))
     for (const dd of await level(d)) if (!isDatabaseFolder(dd) && (await present(join(root, dd, 'PG_VERSION')))) found.push(dd);
   return found.sort();
-}
-
-/** The catalog version each major release shipped with (catversion.h); a cluster's tells its major. */
-const RELEASE_CATALOGS: readonly [number, string][] = [
-  [202506291, '18'],
-  [202406281, '17'],
-  [202307071, '16'],
-  [202209061, '15'],
-  [202107181, '14'],
-  [202007201, '13'],
-  [201909212, '12'],
-  [201809051, '11'],
-  [201707211, '10'],
-  [201608131, '9.6'],
-  [201510051, '9.5'],
-  [201409291, '9.4'],
-];
-
-/** The major release whose catalog version this is (the newest released at or before it), or null before 9.4. */
-export function majorOfCatalog(catalogVersion: number): string | null {
-  return RELEASE_CATALOGS.find(([v]) => catalogVersion >= v)?.[1] ?? null;
-}
-
-const MAJOR = /^(9\.[0-6]|[1-9]\d)$/;
-
-/**
- * The major version to believe: PG_VERSION's when it is one and pg_control (CRC checked) does not
- * contradict it; pg_control's catalog version otherwise. Never text from the volume that is not a version.
- */
-function settleMajor(written: string, control: PgControl | null): { major: string; versionProblem?: string } {
-  const fromCatalog = control?.crcOk ? majorOfCatalog(control.catalogVersion) : null;
-  const shown = JSON.stringify(written.slice(0, 20));
-  if (!MAJOR.test(written)) {
-    if (fromCatalog)
-      return {
-        major: fromCatalog,
-        versionProblem: `PG_VERSION holds ${shown}, not a version; pg_control's catalog version ${control!.catalogVersion} is PostgreSQL ${fromCatalog}'s`,
-      };
-    throw new Error(`PG_VERSION holds ${shown}, not a PostgreSQL version, and pg_control does not tell it either`);
-  }
-  if (fromCatalog && fromCatalog !== written)
-    return {
-      major: fromCatalog,
-      versionProblem: `PG_VERSION says ${written}, but pg_control's catalog version ${control!.catalogVersion} is PostgreSQL ${fromCatalog}'s: the folder was altered or mixed up; read as ${fromCatalog}`,
-    };
-  return { major: written };
 }
 
 async function postgresFacts(root: string, subdir: string, binRoot: string): Promise<PostgresFacts> {

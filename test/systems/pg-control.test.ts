@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { crc32c, parsePgControl } from '../../src/systems/pg-control.js';
-import { majorOfCatalog } from '../../src/volumes/identify.js';
+import { majorOfCatalog } from '../../src/volumes/data-folder-major.js';
 
 const CHECKPOINT_AT = new Date('2026-11-30T08:09:10Z');
 
