@@ -14,28 +14,27 @@ import type { Redactor } from '../core/redact.js';
 import { rm } from 'node:fs/promises';
 import type { DockerEngine, LocalProcesses, ObjectStore } from '../core/seams.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import type { ArchiveReport, BaseBackupInfo } from '../wale/report.js';
-import { archiveMajor, checkAge, checkRestorable } from './archive-checks.js';
+import type { ArchiveReport } from '../wale/report.js';
+import { archiveMajor, checkRestorable } from './archive-checks.js';
+import { drillBackup } from './drill-backup.js';
 import type { BaseBackupStats } from './base-backup.js';
 import { BASE_DEADLINE_MS, Deadline, defaultDeadlineMs } from './deadline.js';
 import type { DrillReport } from './drill-report.js';
 import { DrillFailed } from './exit-codes.js';
 import { asDrillFailure } from './failures.js';
-import { chooseServer, prepareCluster, retargetCluster, serverHow, type DrillServer } from './cluster-setup.js';
+import { chooseServer, prepareCluster, retargetCluster, serverHow } from './cluster-setup.js';
 import { standbySettings } from './standby-settings.js';
-import { backupEnds, chooseBackup, targetReached, type TargetTime } from './target-time.js';
+import { targetReached, type TargetTime } from './target-time.js';
 import { describeStop, targetFlags, type RecoveryTarget } from './recovery-target.js';
-import { backupForStop } from './target-backup.js';
 import { parseRecoveryLog, serverLogNow } from './recovery-log.js';
 import { replayFacts, type ReplayFacts } from './replay.js';
-import { checkReplayReached, queryRestored } from './restored-checks.js';
+import { checkReplayReached } from './restored-checks.js';
 import { ScratchCluster } from './scratch-cluster.js';
-import { majorNumber } from './local-pg.js';
-import { disarmForQuery, READER_ROLE } from '../systems/pg-reader.js';
-import type { TableLines } from '../systems/pg-query.js';
+import { READER_ROLE } from '../systems/pg-reader.js';
 import { openScratch, type Scratch } from '../systems/postgres/index.js';
 import { fetchWal, NO_BASE_BACKUP, restoreBaseAndWal } from './fetch-archive.js';
-import { pausedLines, recover } from './recover.js';
+import { recover } from './recover.js';
+import { readRestored, type RestoredCopy } from './restored-copy.js';
 import { servePartials } from './partial-wal.js';
 import { refusedPartials } from '../archive/partials.js';
 import { makeWorkdir, workdirPaths } from './workdir.js';
@@ -43,25 +42,6 @@ import { removeOnExit } from '../core/exit-cleanup.js';
 import { requireLocalRoom } from './local-room.js';
 
 export type { DrillReport };
-
-/** What a `look` is given: the recovered scratch server, the archived WAL the drill fetched (decompressed), the base backup. */
-export interface RestoredCopy {
-  cluster: ScratchCluster;
-  walDir: string;
-  pg: DrillServer;
-  backup: BaseBackupInfo;
-  report: ArchiveReport;
-  /** The bootstrap superuser's connection, for catalog reads that need no reader. */
-  conn: { user: string; database: string };
-  /** The copy is a hot standby paused at the target (the drill's `pause`): nothing can be written to it. */
-  paused: boolean;
-  /**
-   * COPY of the tenant's tables (volumes/table-readout.ts): as the reader role once the copy was made
-   * safe for it, or, paused, as each table's owner when that role is safe to read as
-   * (systems/pg-reader.ts pauseReaderRefused), never as a superuser.
-   */
-  lines: TableLines;
-}
 
 export interface DrillOptions {
   /** s3://BUCKET/PREFIX/ of the wal-e archive. */
@@ -135,7 +115,6 @@ export interface PausedCopy {
   backup: string;
 }
 
-const DEFAULT_QUERY = 'select datname from pg_catalog.pg_database where not datistemplate order by datname';
 const SAMPLE_ROWS = 20;
 /** The bootstrap superuser of a Dingo cluster. */
 const SUPERUSER = 'postgres';
@@ -227,19 +206,8 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
   // Problems beyond restorability (e.g. a gap after the stop segment) mean data would be lost: say so.
   if (!target) drill.warnings.push(...report.warnings, ...report.problems);
   const where = { store: opts.store, bucket: drill.bucket, prefix: drill.prefix, processes };
-  const now = opts.now;
-  const ends = time && opts.backup === undefined ? await backupEnds(where, report) : null;
   const from = opts.from;
-  const forTime = time && ends ? chooseBackup(ends.known, report, time, ends.unknown) : null;
-  // A paused copy goes on from its own base backup, which ended before its earlier target, so before this one.
-  const chosen = (from && ends?.known.find((e) => e.backup.name === from.backup)) || forTime;
-  const named = opts.backup ?? from?.backup;
-  const latest =
-    chosen?.backup ??
-    (target && (target.stop.kind !== 'time' || named !== undefined) ? backupForStop(report, target.stop, newest, named) : newest);
-  const age = chosen
-    ? { finished: chosen.finished, ageMs: now().getTime() - chosen.finished.at.getTime() }
-    : await checkAge(where, latest, now, target ? undefined : opts.maxAgeMs);
+  const { backup: latest, age } = await drillBackup(where, report, newest, target, opts);
   const major = archiveMajor(report, latest);
   const pg = await chooseServer(major, opts, processes);
   drill.deadline.signal.throwIfAborted();
@@ -288,22 +256,8 @@ async function restoreAndReport(drill: Drill): Promise<DrillReport> {
       : archiveEndedFirst
         ? (checkReplayReached(drill.warnings, replay, report, major, true, time) ?? report.lost)
         : (report.lost ?? checkReplayReached(drill.warnings, replay, report, major, requireComplete));
-  const sql = opts.query ?? DEFAULT_QUERY;
   const copy = { cluster: restored, walDir: paths.walDir, pg, backup: latest, report, conn, paused };
-  let rows: string[][];
-  if (paused) {
-    if (opts.query) throw new Error('a paused copy takes no query: nothing can be written to it to make its reader');
-    if (opts.look) await opts.look({ ...copy, lines: pausedLines(restored, conn) });
-    // Nothing is written to a paused copy: the databases are read from the catalog, by our session.
-    rows = (await restored.query(DEFAULT_QUERY, conn)).rows;
-  } else {
-    // What this changes in the throwaway copy (roles' powers) is no news about the archive: not a warning.
-    await restored.prepareReading(conn, majorNumber(pg.major));
-    if (opts.look) await opts.look({ ...copy, lines: (database, text) => restored.readLines(text, database) });
-    // The operator's query may reach the archive's views and foreign tables: none runs as a superuser, loads a library or reads a foreign table.
-    if (opts.query) await disarmForQuery(async (database, text) => (await restored.query(text, { ...conn, database })).rows, conn.database);
-    rows = await queryRestored(restored, sql, { ...conn, role: opts.dbUser ?? SUPERUSER }, opts.expectRows, replay, report);
-  }
+  const { sql, rows } = await readRestored(copy, opts, replay);
   return {
     archive: drill.archive,
     backup: {

@@ -16,7 +16,8 @@ import {
   type GenerateOptions,
   type GeneratedArchive,
 } from './wale-archive.js';
-import { runDrill, type DrillOptions, type DrillReport, type RestoredCopy } from '../../src/drill/drill.js';
+import { runDrill, type DrillOptions, type DrillReport } from '../../src/drill/drill.js';
+import type { RestoredCopy } from '../../src/drill/restored-copy.js';
 import { Redactor } from '../../src/core/redact.js';
 import { localProcesses } from '../../src/systems/local-processes.js';
 import { readTable, type TableReadout } from '../../src/volumes/table-readout.js';
