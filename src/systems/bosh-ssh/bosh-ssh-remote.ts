@@ -147,6 +147,35 @@ export function unexpectedAnswer(where: string, why: string, raw: string, writes
   );
 }
 
+/**
+ * What OpenSSH exits with when it fails itself, and how its own errors read. A server that drops the
+ * connection before its banner is `kex_exchange_identification: …` from OpenSSH 8.0 on, and
+ * `ssh_exchange_identification: read: Connection reset by peer` or `…: Connection closed by remote host`
+ * before it (sshconnect.c `ssh_exchange_identification`), the client of the era's jumpboxes.
+ */
+export const SSH_FAILED = 255;
+export const SSH_CLIENT_ERROR =
+  /^(ssh: |kex_exchange_identification|ssh_exchange_identification|Connection (closed|reset|timed out|refused)|Permission denied \(|Host key verification failed|client_loop: )/m;
+
+/** bosh's ssh did not reach the cell (or lost it): whether a write ran is unknown. */
+export function sshUnreached(where: string, redactor: Redactor, writes: boolean, stderr: string): StepFailed {
+  const said = redactor.redact(stderr.trim().split('\n').at(-1) ?? '');
+  return new StepFailed(`\`bosh ssh\` could not reach ${where}${writes ? '; the outcome of the command is unknown' : ''}: ${said}`, {
+    hint: writes
+      ? 'resume the run once `bosh ssh` reaches the cell by hand: the step checks whether the command took effect'
+      : 'check the gateway (--gateway, --ssh-key) and that `bosh ssh` reaches the cell by hand, then resume',
+  });
+}
+
+/** bosh ran past the command's deadline and its own setup's, and was killed: whether a write ran is unknown. */
+export function boshSshKilled(where: string, writes: boolean): StepFailed {
+  return new StepFailed(`\`bosh ssh\` to ${where} did not end and was killed; the outcome of the command is unknown`, {
+    hint: writes
+      ? 'resume the run: the step checks whether the command took effect. The temporary bosh_ user may stay on the cell: `bosh cleanup ssh` (v1) removes it'
+      : 'check the director and the gateway, then resume',
+  });
+}
+
 /** bosh itself failed (no such instance, not logged in, the session could not be set up). */
 export function boshSshFailed(what: string, where: string, bosh: CommandResult, redactor: Redactor): StepFailed {
   const why = redactor.redact(boshFailureText(bosh) || `exit ${bosh.exitCode}, no output`);

@@ -4,15 +4,13 @@
  * whose connection every command shares (bosh-ssh-mux.ts); with v1, or a v2 whose shared session
  * cannot be set up here (the operator is told why, once per cell), every command is one non-interactive `bosh ssh` of the CLI's era (`bosh
  * --version`, as the bosh adapter reads it).
- * Each session makes its own temporary user on the cell and removes it when it ends; the cell is
- * found by its IP in `bosh vms`, and v1 ssh reads the deployment's manifest, downloaded into a
- * private folder of the run's scratch folder, removed when the session closes. etcd is reached from the cell by a command (see
+ * Each session makes its own temporary user on the cell and removes it when it ends; it is opened
+ * with a private folder of its own, and v1's manifest in it (bosh-ssh-access.ts). etcd is reached from the cell by a command (see
  * cell-http.ts), since `bosh ssh` forwards no port. An output read as it comes goes, on v2, without
  * the results table, as bosh prints it (bosh-ssh-stream.ts); v1 mixes the streams, so it comes whole.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StepFailed } from '../../core/errors.js';
 import { printableJson } from '../../core/display.js';
@@ -20,18 +18,27 @@ import { roughDuration } from '../../core/duration.js';
 import { Redactor } from '../../core/redact.js';
 import { invocation } from '../../core/invocation.js';
 import { isStdinStream } from '../../core/stdin.js';
-import { removeOnExit } from '../../core/exit-cleanup.js';
-import { BoshCli } from '../../adapters/bosh.js';
 import { assertSudoWorked, remoteCommand } from '../../adapters/shell.js';
-import type { CellAccess, CellSession, CommandResult, CommandRunner, CommandSpec, EtcdKeys, StdinData } from '../../core/seams.js';
+import type { CellSession, CommandResult, CommandRunner, CommandSpec, EtcdKeys, StdinData } from '../../core/seams.js';
 import { EtcdV2Keys } from '../etcd.js';
 import { boshScpArgs, boshSshArgs, boshSshMasterArgs, type BoshGateway, type BoshSshTarget } from './bosh-ssh-argv.js';
-import { boshSshFailed, directorRefused, remoteLine, resultsRow, unexpectedAnswer, unframe, type SshAnswer } from './bosh-ssh-remote.js';
+import {
+  boshSshFailed,
+  boshSshKilled,
+  directorRefused,
+  remoteLine,
+  resultsRow,
+  SSH_CLIENT_ERROR,
+  SSH_FAILED,
+  sshUnreached,
+  unexpectedAnswer,
+  unframe,
+  type SshAnswer,
+} from './bosh-ssh-remote.js';
 import { BoshSshMux } from './bosh-ssh-mux.js';
 import { cellHttpStream } from './cell-http.js';
 import { stageInput } from './bosh-ssh-stage.js';
 import { V2StreamReader } from './bosh-ssh-stream.js';
-import { madeOwnFolder } from '../../core/own-folder.js';
 
 export type { BoshGateway } from './bosh-ssh-argv.js';
 
@@ -62,88 +69,13 @@ export interface BoshSshOptions {
   stageFolder?: string;
 }
 
-/** The folder of a run's `bosh ssh` sessions in the scratch folder: what a killed session left there is found by it. */
-export function boshScratchName(runId: string): string {
-  return `dingo-bosh-ssh-${runId}`;
-}
-
-/** `dir`, made private if need be; one another account made (the scratch folder may be /tmp) is refused, never used. */
-async function privateFolder(dir: string): Promise<string> {
-  if (!(await madeOwnFolder(dir, 0o700))) {
-    throw new StepFailed(
-      `${dir} is not a folder this account made: the bosh ssh session's files (a manifest, a command's input) do not go there`,
-      {
-        hint: 'nothing was run; find out who made it and remove it, then resume',
-      },
-    );
-  }
-  return dir;
-}
-
 /**
  * How long bosh may take beyond the command's own deadline: the director's setup and cleanup
  * tasks. Past it the bosh process is killed, and its temporary user stays on the cell.
  */
-const SESSION_SETUP_MS = 5 * 60_000;
+export const SESSION_SETUP_MS = 5 * 60_000;
 
-/**
- * What OpenSSH exits with when it fails itself, and how its own errors read. A server that drops the
- * connection before its banner is `kex_exchange_identification: …` from OpenSSH 8.0 on, and
- * `ssh_exchange_identification: read: Connection reset by peer` or `…: Connection closed by remote host`
- * before it (sshconnect.c `ssh_exchange_identification`), the client of the era's jumpboxes.
- */
-const SSH_FAILED = 255;
-const SSH_CLIENT_ERROR =
-  /^(ssh: |kex_exchange_identification|ssh_exchange_identification|Connection (closed|reset|timed out|refused)|Permission denied \(|Host key verification failed|client_loop: )/m;
-
-export function createBoshCellAccess(opts: BoshSshOptions): CellAccess {
-  const binary = opts.binary ?? 'bosh';
-  const redactor = opts.redactor;
-  const cli = new BoshCli(opts.runner, { binary, redactor });
-  return {
-    async open(cellIp: string): Promise<CellSession> {
-      const { major } = await cli.version();
-      const found = await cli.findInstanceByIp(cellIp);
-      if (!found) {
-        throw new StepFailed(`no VM with IP ${cellIp} in any BOSH deployment, so \`bosh ssh\` cannot reach it`, {
-          hint: 'check `bosh vms` for the cell; the IP in the logs may be a NAT address or the VM was recreated',
-        });
-      }
-      const dir = await mkdtemp(join(opts.runFolder ? await privateFolder(opts.scratch) : opts.scratch, 'dingo-bosh-ssh-'));
-      const release = removeOnExit(dir);
-      try {
-        const target: BoshSshTarget = { major, deployment: found.deployment, instance: found.instance };
-        if (major === 1) target.manifest = await downloadManifest(opts.runner, binary, found.deployment, dir, redactor);
-        return new BoshCellSession(cellIp, target, opts, binary, { path: dir, release }, redactor);
-      } catch (err) {
-        await rm(dir, { recursive: true, force: true });
-        release();
-        throw err;
-      }
-    },
-  };
-}
-
-/** v1's `-d` takes a manifest file: the deployment's, as the director holds it (it holds secrets: 0600 in a 0700 folder). */
-async function downloadManifest(
-  runner: CommandRunner,
-  binary: string,
-  deployment: string,
-  dir: string,
-  redactor: Redactor,
-): Promise<string> {
-  const file = join(dir, 'manifest.yml');
-  await writeFile(file, '', { mode: 0o600 });
-  const r = await runner.run({
-    argv: [binary, '-n', 'download', 'manifest', deployment, file],
-    writes: false,
-    timeoutMs: SESSION_SETUP_MS,
-  });
-  if (r.exitCode !== 0) throw boshSshFailed(`\`bosh download manifest ${deployment}\``, 'the director', r, redactor);
-  return file;
-}
-
-class BoshCellSession implements CellSession {
+export class BoshCellSession implements CellSession {
   readonly where: string;
   /** v2's shared session, while it is up; null once it could not be set up here (each command then has its own). */
   private mux: Promise<BoshSshMux | null> | undefined;
@@ -201,14 +133,14 @@ class BoshCellSession implements CellSession {
       this.target.major === 2 ? resultsRow(bosh) : { stdout: bosh.stdout, stderr: bosh.stderr, exitCode: bosh.exitCode };
     const framed = answer ? unframe(answer.stdout, marker, started) : { missing: true as const };
     if ('result' in framed) return framed.result;
-    if (bosh.timedOut) throw this.killed(spec);
+    if (bosh.timedOut) throw boshSshKilled(this.where, spec.writes);
     if (!answer) {
       if (bosh.exitCode !== 0) throw boshSshFailed('`bosh ssh`', this.where, bosh, this.redactor);
       throw this.unexpected({ torn: 'bosh printed no results table' }, bosh.stdout, spec);
     }
     // The ssh client's own error: bosh's session never reached the cell's shell, or lost it mid-frame.
     if ((answer.exitCode === SSH_FAILED || bosh.exitCode !== 0) && SSH_CLIENT_ERROR.test(answer.stderr)) {
-      throw this.unreached(spec.writes, answer.stderr);
+      throw sshUnreached(this.where, this.redactor, spec.writes, answer.stderr);
     }
     if ('torn' in framed) throw this.unexpected(framed, answer.stdout, spec);
     // No frame at all: the cell's shell answered something else (v2: ssh ended as a command does), or bosh failed.
@@ -241,7 +173,7 @@ class BoshCellSession implements CellSession {
       if ('cannot' in started) return this.unshared(started.cannot);
       if (directorRefused(started.bosh)) throw boshSshFailed('`bosh ssh`', this.where, started.bosh, this.redactor);
       // The cell or the gateway did not let ssh in: no command ran, and a session of each command's own would not get in either.
-      if (SSH_CLIENT_ERROR.test(started.bosh.stderr)) throw this.unreached(false, started.bosh.stderr);
+      if (SSH_CLIENT_ERROR.test(started.bosh.stderr)) throw sshUnreached(this.where, this.redactor, false, started.bosh.stderr);
       const said = [started.bosh.stderr, started.bosh.stdout].map((t) => t.trim().split('\n').at(-1) ?? '').find(Boolean);
       const why = started.late
         ? `its ssh had shared no connection ${roughDuration(this.shareSetupMs)} after bosh started (bosh was stopped, which has the director remove its user)`
@@ -280,26 +212,21 @@ class BoshCellSession implements CellSession {
       if (!mux) return this.run(spec);
       ran = await mux.run(remote, spec, SESSION_SETUP_MS);
     }
-    if ('unsent' in ran) throw this.unreached(false, 'the shared session was gone before the command was sent');
+    if ('unsent' in ran) throw sshUnreached(this.where, this.redactor, false, 'the shared session was gone before the command was sent');
     if ('result' in ran) return ran.result;
-    if (ran.lost.timedOut) throw this.killed(spec);
-    throw this.unreached(spec.writes, ran.lost.stderr || `ssh exited ${String(ran.lost.exitCode)} without the command's exit code`);
+    if (ran.lost.timedOut) throw boshSshKilled(this.where, spec.writes);
+    throw sshUnreached(
+      this.where,
+      this.redactor,
+      spec.writes,
+      ran.lost.stderr || `ssh exited ${String(ran.lost.exitCode)} without the command's exit code`,
+    );
   }
 
   private unexpected(framed: { torn: string; line?: string }, raw: string, spec: CommandSpec): StepFailed {
     const why =
       framed.line === undefined ? framed.torn : `${framed.torn}: ${printableJson(this.redactor.redact(framed.line.slice(0, 200)))}`;
     return unexpectedAnswer(this.where, why, raw, spec.writes, this.redactor);
-  }
-
-  /** bosh's ssh did not reach the cell (or lost it): whether a write ran is unknown. */
-  private unreached(writes: boolean, stderr: string): StepFailed {
-    const said = this.redactor.redact(stderr.trim().split('\n').at(-1) ?? '');
-    return new StepFailed(`\`bosh ssh\` could not reach ${this.where}${writes ? '; the outcome of the command is unknown' : ''}: ${said}`, {
-      hint: writes
-        ? 'resume the run once `bosh ssh` reaches the cell by hand: the step checks whether the command took effect'
-        : 'check the gateway (--gateway, --ssh-key) and that `bosh ssh` reaches the cell by hand, then resume',
-    });
   }
 
   /** The command's input, copied to the cell as files only the copying user (and root) can read (bosh-ssh-stage.ts). */
@@ -350,9 +277,9 @@ class BoshCellSession implements CellSession {
     }
     const result = reader.result(started);
     if (result) return result;
-    if (ran.timedOut) throw this.killed(spec);
+    if (ran.timedOut) throw boshSshKilled(this.where, spec.writes);
     const sshSaid = [ran.stderr, reader.sshError].filter(Boolean).join('\n');
-    if (SSH_CLIENT_ERROR.test(sshSaid)) throw this.unreached(spec.writes, sshSaid);
+    if (SSH_CLIENT_ERROR.test(sshSaid)) throw sshUnreached(this.where, this.redactor, spec.writes, sshSaid);
     if (ran.exitCode !== 0 || !reader.began) {
       if (ran.exitCode === 0) throw this.unexpected({ torn: 'no frame came' }, reader.seen, spec);
       throw boshSshFailed('`bosh ssh`', this.where, { ...ran, stdout: reader.boshText, stderr: sshSaid }, this.redactor);
@@ -366,14 +293,6 @@ class BoshCellSession implements CellSession {
       writes: false,
       timeoutMs: (timeoutMs ?? 0) + SESSION_SETUP_MS,
       abort: this.stopping.signal,
-    });
-  }
-
-  private killed(spec: CommandSpec): StepFailed {
-    return new StepFailed(`\`bosh ssh\` to ${this.where} did not end and was killed; the outcome of the command is unknown`, {
-      hint: spec.writes
-        ? 'resume the run: the step checks whether the command took effect. The temporary bosh_ user may stay on the cell: `bosh cleanup ssh` (v1) removes it'
-        : 'check the director and the gateway, then resume',
     });
   }
 

@@ -1,1 +1,2 @@
-export { type BoshGateway, boshScratchName, createBoshCellAccess } from './bosh-ssh.js';
+export { type BoshGateway } from './bosh-ssh.js';
+export { boshScratchName, createBoshCellAccess } from './bosh-ssh-access.js';
