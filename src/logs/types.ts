@@ -28,7 +28,21 @@ export interface ClusterSize {
 
 export type Confidence = 'high' | 'medium' | 'low';
 
-export interface Candidate {
+/** What the logs say of an instance's archive and cluster: the archive its wal-e lines name, its uploads, its nodes, its size. */
+interface InstanceTrail {
+  /** The archive its wal-e lines name, when they name one. */
+  archivePrefix: string | null;
+  /** Every archive its wal-e lines name: more than one is the operator's to decide (--wal-bucket). */
+  archivePrefixes: string[];
+  /** The latest WAL upload wal-e said it completed ("Archiving to … complete", state=complete). */
+  lastWalUploadAt: string | null;
+  /** The latest WAL upload wal-e began or completed: its PostgreSQL ran then. */
+  lastWalPushAt: string | null;
+  nodes: NodeFact[];
+  size: ClusterSize;
+}
+
+export interface Candidate extends InstanceTrail {
   instanceGuid: string;
   serviceName: string | null;
   /** What proves the name: the broker's clusterdata record, a name line in the logs, the CC's audit events, or nothing. */
@@ -42,16 +56,6 @@ export interface Candidate {
   inGivenSpace: boolean;
   createdAt: string | null;
   deletedAt: string | null;
-  /** The archive its wal-e lines name, when they name one. */
-  archivePrefix: string | null;
-  /** Every archive its wal-e lines name: more than one is the operator's to decide (--wal-bucket). */
-  archivePrefixes: string[];
-  /** The latest WAL upload wal-e said it completed ("Archiving to … complete", state=complete). */
-  lastWalUploadAt: string | null;
-  /** The latest WAL upload wal-e began or completed: its PostgreSQL ran then. */
-  lastWalPushAt: string | null;
-  nodes: NodeFact[];
-  size: ClusterSize;
   confidence: Confidence;
   evidence: Evidence[];
 }
@@ -70,16 +74,8 @@ export interface FindResult {
   searched: SearchReport;
 }
 
-export interface InstanceFacts {
+export interface InstanceFacts extends InstanceTrail {
   instanceGuid: string;
-  archivePrefix: string | null;
-  archivePrefixes: string[];
-  /** The latest WAL upload wal-e said it completed ("Archiving to … complete", state=complete). */
-  lastWalUploadAt: string | null;
-  /** The latest WAL upload wal-e began or completed: its PostgreSQL ran then. */
-  lastWalPushAt: string | null;
-  nodes: NodeFact[];
-  size: ClusterSize;
   createdAt: string | null;
   evidence: Evidence[];
   searched: SearchReport;
