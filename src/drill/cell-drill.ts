@@ -33,15 +33,13 @@ export { StoreFull } from '../systems/cell-store.js';
 import { archiveMajor, checkRestorable } from './archive-checks.js';
 import { downloadBaseBackup } from './base-backup.js';
 import { sideBySide } from './fetch-archive.js';
-import { StepFailed } from '../core/errors.js';
-import { formatBytes } from '../core/format.js';
 import { DrillFailed } from './exit-codes.js';
 import { cellPsql as psql, SOCKET_DIR, waitRecovered } from './cell-recovery.js';
-import { majorOf } from '../core/pg-version.js';
 import { writeRecoveryConfig } from './recovery-config.js';
 import { damagedWalWarning, downloadWal, localRestoreCommand } from './wal-download.js';
 import { completeDataDir, makeWorkdir, workdirPaths } from './workdir.js';
-import { fetchedBytes, requireLocalRoom, roomNeeded } from './local-room.js';
+import { fetchedBytes, requireLocalRoom } from './local-room.js';
+import { checkCell } from './cell-drill-checks.js';
 import { checkReplayReached } from './restored-checks.js';
 import { lostRange } from './replay.js';
 import { counts, lastReplayed, redoLocation } from './cell-restored-reads.js';
@@ -145,8 +143,6 @@ function emptyClusterWarning(tables: number, databases: string[]): string | unde
   return `the restored cluster holds no table outside PostgreSQL's own schemas (databases: ${databases.join(', ') || 'none'}): an instance its user kept data in would have some. Check that this archive is the deleted instance's (its GUID, and other candidates: dingo-recover logs find) before relying on it`;
 }
 
-/** Room the cell's store keeps free beside the drill's (local-room.ts `roomNeeded`): other tenants' databases grow on that disk. */
-const CELL_RESERVE_BYTES = 1024 * 1024 * 1024;
 /** How much of a file the drill's tar reads at a time. */
 const TAR_READ_BYTES = 1024 * 1024;
 const DATA = `${CELL_MOUNT}/data`;
@@ -189,39 +185,8 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     without: o.without,
   });
   say(`checking ${o.image} on ${o.cell}`);
-  const probe = await box.probe();
-  if (majorOf(probe.version) !== major) {
-    throw new DrillFailed(
-      'could-not-run',
-      `the image ${o.image} on ${o.cell} runs PostgreSQL ${probe.version}, and the archive needs ${major}`,
-      {
-        hint: `name an image of PostgreSQL ${major} on that cell (docker images there), or drill where PostgreSQL ${major} is installed`,
-      },
-    );
-  }
-  for (const need of o.needs ?? []) {
-    if (!(await box.has(need.program)))
-      throw new DrillFailed('could-not-run', `the image ${o.image} on ${o.cell} has no ${need.program}, ${need.for}`, {
-        hint: `nothing was written to the cell; name an image of PostgreSQL ${major} that holds ${need.program} (--image), or run this where PostgreSQL ${major}'s server package is installed`,
-      });
-  }
-  // The same archive is fetched here, then written to the cell's store: both need the room for it. A cell reached by
-  // v1's `bosh ssh` (no session that streams it) has it copied to its ephemeral disk first: that session checks
-  // the room there before copying any (systems/bosh-ssh/bosh-ssh-stage.ts), from the size load() is given.
   const fetched = { backupBytes: latest.expandedSizeBytes ?? 0, walSegments: report.walSegments };
-  const needed = roomNeeded(fetched, CELL_RESERVE_BYTES);
-  // A cell whose store says no free space (not mounted, df missing) is not one to drill on: nothing was written there.
-  const free = await box.freeBytes().catch((err: unknown) => {
-    if (err instanceof StepFailed) throw new DrillFailed('could-not-run', err.message, { hint: err.hint, cause: err });
-    throw err;
-  });
-  if (free < needed) {
-    throw new DrillFailed(
-      'could-not-run',
-      `${o.cell} has ${formatBytes(free)} free in its store; the archive's base backup and WAL need ${formatBytes(needed)} with a margin, and other tenants' databases live on that disk`,
-      { hint: 'nothing was written to the cell; free space there, or drill on another cell of the same image (drill --on-cell)' },
-    );
-  }
+  const probe = await checkCell(box, o, major, fetched);
   await requireLocalRoom(o.workdir, fetched);
   const dir = await makeWorkdir(o.workdir, o.workdirPrefix);
   const release = removeOnExit(dir);
