@@ -44,6 +44,7 @@ import { checkReplayReached } from './restored-checks.js';
 import { lostRange } from './replay.js';
 import { counts, lastReplayed, redoLocation } from './cell-restored-reads.js';
 import { removeOnExit } from '../core/exit-cleanup.js';
+import { stopUndos } from '../core/stop-undo.js';
 import { failpoint } from '../core/failpoints.js';
 
 /** What a message of the drill on a cell is, when it is not the drill's work itself. */
@@ -190,6 +191,8 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
   await requireLocalRoom(o.workdir, fetched);
   const dir = await makeWorkdir(o.workdir, o.workdirPrefix);
   const release = removeOnExit(dir);
+  // What the drill makes on the cell, a signal's session removes before it exits (the finally below cannot run then).
+  const releaseOnCell = stopUndos.register(`the drill's container ${box.name} and folder ${box.folder} on ${o.cell}`, () => box.remove());
   const paths = workdirPaths(dir);
   let drilled = false;
   try {
@@ -271,11 +274,14 @@ export async function runCellDrill(o: CellDrillOptions): Promise<CellDrillReport
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     release();
     // What is left on the cell is said either way; it fails a drill that otherwise passed, which nobody would read further.
-    await box.remove().catch((err: unknown) => {
-      const left = `${box.name} and ${box.folder} are still on ${o.cell} (${(err as Error).message}): remove them there with docker rm -f -v ${box.name} and rm -rf ${box.folder}, or run the drill again, which removes them first`;
-      say(left, 'left');
-      if (drilled) throw new DrillFailed('could-not-run', left);
-    });
+    await box
+      .remove()
+      .catch((err: unknown) => {
+        const left = `${box.name} and ${box.folder} are still on ${o.cell} (${(err as Error).message}): remove them there with docker rm -f -v ${box.name} and rm -rf ${box.folder}, or run the drill again, which removes them first`;
+        say(left, 'left');
+        if (drilled) throw new DrillFailed('could-not-run', left);
+      })
+      .finally(releaseOnCell);
   }
 }
 

@@ -19,6 +19,7 @@ import { resolveValue, type Scope } from '../runbook/template.js';
 import { declaredOutputs } from '../runbook/declared-outputs.js';
 import { DingoError, Interrupted, NeedsOperator, StepFailed } from '../../core/errors.js';
 import { mapLimit } from '../../core/concurrency.js';
+import { stopUndos } from '../../core/stop-undo.js';
 import { decideStep, settled } from './resume-decision.js';
 
 export interface ForEachRun {
@@ -176,6 +177,7 @@ export async function runForEach(run: Run, seq: Sequence, fe: ForEachRun, runSeq
       throw new StepFailed(message, { hint });
     }
   }
+  await stopUndos.held();
   journal.append({ type: 'step.started', step: fe.id, params: { ...frozen }, plan: {} });
   const shared: Shared = { exclusive: new KeyedMutex(), prompts: new KeyedMutex(), errors: new Map() };
   const fixed = frozen;

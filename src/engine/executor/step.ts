@@ -10,6 +10,7 @@ import { headline, shortValue } from '../operator/screen-text.js';
 import type { ActionDef } from '../runbook/action.js';
 import type { StepScreen } from '../operator/step-screen.js';
 import { DingoError, NeedsOperator, StepFailed } from '../../core/errors.js';
+import { stopUndos } from '../../core/stop-undo.js';
 import { afterProbe, resumeTraits, type ProbeAnswer } from './resume-decision.js';
 
 /**
@@ -82,6 +83,8 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
   const { action, step, id, ctx } = s;
   const worked = workTimer(run.clock);
   let plan: Record<string, unknown> | undefined;
+  // A signal stopped the session, which removes what it made before it exits: no step starts meanwhile.
+  await stopUndos.held();
 
   // An earlier attempt that may have acted is probed first (resume-decision.ts); a read step without
   // a probe simply runs again, with its parameters as they resolve now.
@@ -93,6 +96,7 @@ export async function runStep(run: Run, seq: Sequence, s: StepRun, params: Recor
   if (action.effect === 'destructive' || step.confirm) await confirm(run, seq, s, params);
 
   plan ??= action.prepare ? await action.prepare(ctx, params) : {};
+  await stopUndos.held();
   journal.append({ type: 'step.started', step: id, params, plan });
   try {
     const outputs = await action.run(ctx, params, plan);

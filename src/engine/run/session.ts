@@ -12,6 +12,7 @@ import { commandLine } from '../../core/command-line.js';
 import { DingoError, EXIT, Interrupted, isClosedOutput, messageOf, uncaughtReport } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import { signalWords } from '../../core/signals.js';
+import { stopUndos } from '../../core/stop-undo.js';
 import { onWaiting } from '../../core/waits.js';
 import { Journal, openJournalForAppend } from '../journal/journal.js';
 import { Reporter } from '../operator/reporter.js';
@@ -72,6 +73,12 @@ export function lockAndOpen(
   }
 }
 
+/**
+ * How long a stopped session removes what it made on the platform (a drill's container on a cell)
+ * before it exits: a `docker rm` over ssh takes seconds, over v1's `bosh ssh` two director tasks.
+ */
+const STOP_UNDO_MS = 60_000;
+
 /** The exit code of a session a step stopped with `err`. */
 function stoppedExitCode(err: unknown): number {
   return err instanceof DingoError ? err.exitCode : EXIT.stepFailed;
@@ -86,6 +93,8 @@ export class RunSession {
   private readonly stopListening: () => void;
   private readonly stopCrashListening: () => void;
   private readonly stopWaitNotices: () => void;
+  /** A stop signal came: what the session made on the platform is being removed before it exits. */
+  private stopping = false;
 
   constructor(readonly of: SessionOf) {
     const { runtime } = of;
@@ -175,12 +184,34 @@ export class RunSession {
 
   private interrupted(signal: NodeJS.Signals): void {
     const { runId, out, runtime } = this.of;
+    // A second signal while what the first stopped is being removed: the operator will not wait.
+    if (this.stopping) {
+      this.exitInterrupted();
+      return;
+    }
+    this.stopping = true;
     this.journal.append({ type: 'run.interrupted', signal });
     this.reporter.close();
     out.write(`\ninterrupted (${signalWords(signal)}); resume with: ${commandLine(['resume', runId])}\n`);
     for (const f of this.followers) f.interrupted?.(signal);
+    if (!stopUndos.whatIsPending().length) {
+      this.exitInterrupted();
+      return;
+    }
+    out.write(
+      `removing what this session made on the platform first; a second ${signal} stops at once, leaving it for resume or abandon to name:\n`,
+    );
+    const say = (line: string): void => {
+      out.write(runtime.redactor.redact(`  ${line}\n`));
+    };
+    void stopUndos.stop(say, STOP_UNDO_MS).finally(() => {
+      this.exitInterrupted();
+    });
+  }
+
+  private exitInterrupted(): void {
     this.lock.release();
-    runtime.process.exit(EXIT.interrupted);
+    this.of.runtime.process.exit(EXIT.interrupted);
   }
 
   /**
@@ -201,6 +232,8 @@ export class RunSession {
   // the run stops as interrupted, on the record and resumable, as a shell stops a program on SIGPIPE.
   private readonly onOutputClosed = (err: unknown): void => {
     if (!isClosedOutput(err)) throw err;
+    // Stopped by a signal that closed the terminal too (SIGHUP): what it made is still removed, unseen.
+    if (this.stopping) return;
     const { runId, runtime } = this.of;
     this.journal.append({ type: 'run.interrupted', signal: 'SIGPIPE' });
     this.lock.release();

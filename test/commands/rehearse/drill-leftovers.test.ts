@@ -66,23 +66,44 @@ async function killedInDrill(): Promise<Killed & { left: string }> {
   return { state, scratch, runId, left: join(scratch, left[0]!) };
 }
 
+/**
+ * A rehearsal stopped (SIGSTOP) at the failpoint `point`, where `there` is checked, then sent SIGTERM
+ * and let go on: it exits interrupted.
+ */
+async function terminatedAt(point: string, there: (scratch: string) => void): Promise<Killed & { stdout: string }> {
+  const state = tempDir('dr-drill-term-');
+  const scratch = tempDir('dr-drill-tmp-');
+  let pid = 0;
+  const run = runCli(['rehearse', '--yes', '--state-dir', state], {
+    env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: `${point}=stop` },
+    onStart: (p) => (pid = p),
+  });
+  const stateOf = (): string => (pid ? (/^State:\s+(\S)/m.exec(procFile(pid, 'status'))?.[1] ?? '') : '');
+  await expect.poll(stateOf, { timeout: 120_000, interval: 100 }).toBe('T');
+  there(scratch);
+  process.kill(pid, 'SIGTERM');
+  process.kill(pid, 'SIGCONT');
+  const r = await run;
+  expect(r.code, r.stdout + r.stderr).toBe(EXIT.interrupted);
+  expect(r.stdout).toContain('interrupted');
+  return { state, scratch, runId: runIdOf(r.stdout), stdout: r.stdout };
+}
+
+/** The simulated cell's drill containers and folders, as the run's saved world holds them. */
+function drillOnCell({ state, runId }: Killed): string[] {
+  const world = JSON.parse(readFileSync(join(state, 'runs', runId, 'world.json'), 'utf8')) as {
+    cells: Record<string, { containers: Record<string, unknown>; files: Record<string, unknown> }>;
+  };
+  return Object.values(world.cells).flatMap((c) =>
+    [...Object.keys(c.containers), ...Object.keys(c.files)].filter((n) => n.includes('dingo-recover-drill-')),
+  );
+}
+
 describe("the drill's copy of the old archive on this machine", () => {
   it('is removed when the run is stopped by a signal in the middle of the drill', async () => {
-    const state = tempDir('dr-drill-term-');
-    const scratch = tempDir('dr-drill-tmp-');
-    let pid = 0;
-    const run = runCli(['rehearse', '--yes', '--state-dir', state], {
-      env: { TMPDIR: scratch, DINGO_RECOVER_FAILPOINTS: 'drill.fetched=stop' },
-      onStart: (p) => (pid = p),
+    const { scratch } = await terminatedAt('drill.fetched', (s) => {
+      expect(drillFolders(s)).toHaveLength(1);
     });
-    const stateOf = (): string => (pid ? (/^State:\s+(\S)/m.exec(procFile(pid, 'status'))?.[1] ?? '') : '');
-    await expect.poll(stateOf, { timeout: 120_000, interval: 100 }).toBe('T');
-    expect(drillFolders(scratch)).toHaveLength(1);
-    process.kill(pid, 'SIGTERM');
-    process.kill(pid, 'SIGCONT');
-    const r = await run;
-    expect(r.code, r.stdout + r.stderr).toBe(EXIT.interrupted);
-    expect(r.stdout).toContain('interrupted');
     expect(drillFolders(scratch)).toEqual([]);
   });
 
@@ -141,6 +162,18 @@ describe("the drill's copy of the old archive on this machine", () => {
         /^left on cell 10\.58\.111\.150 by a drill of this run that its session could not finish \(a copy of the user's data\): container (dingo-recover-drill-[0-9a-f]{12}), folder \/var\/vcap\/store\/\1; remove it there as root: \/var\/vcap\/packages\/docker\/bin\/docker --host unix:\/\/\/var\/vcap\/sys\/run\/docker\/docker\.sock rm -f -v \1 && rm -rf --one-file-system \/var\/vcap\/store\/\1$/,
       ),
     ]);
+  });
+
+  it('stopped by a signal once its server runs on the cell, is removed there before the session exits, saying so, and is not named by abandon', async () => {
+    const stopped = await terminatedAt('drill.started', () => undefined);
+    const what =
+      /removing (the drill's container (dingo-recover-drill-[0-9a-f]{12}) and folder \/var\/vcap\/store\/\2 on 10\.58\.111\.150)\n/.exec(
+        stopped.stdout,
+      );
+    expect(what, stopped.stdout).not.toBeNull();
+    expect(stopped.stdout).toContain(`removed ${what![1]!}\n`);
+    expect(drillOnCell(stopped)).toEqual([]);
+    expect(await abandoned(stopped)).not.toContain('left on ');
   });
 
   it('is not named as left on the cell by a session killed before anything was there, or after the drill removed it', async () => {
