@@ -33,6 +33,7 @@ import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StepFailed } from '../../core/errors.js';
+import { stopUndos } from '../../core/stop-undo.js';
 import { formatBytes } from '../../core/format.js';
 import { oneLine } from '../../core/display.js';
 import { truncate } from '../../core/screen-lines.js';
@@ -112,19 +113,43 @@ async function inPieces(
   let at = 0;
   let onCell = `/tmp/${name}.${String(at)}`;
   let sent = 0;
+  // A session a signal stops removes what was copied so far, which the catch below cannot then: no piece is
+  // copied or appended after, and the one being copied lands first, so that none comes after the removal.
+  let halted = false;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const onCellWork = <T>(work: () => Promise<T>): Promise<T> => {
+    if (halted) return Promise.reject(new StepFailed(`the copy of the command's input to ${s.where} was stopped`));
+    const p = work();
+    inFlight = p.catch(() => undefined);
+    return p;
+  };
+  const release = stopUndos.register(`the copy of a command's input in ${joined} and /tmp/${name}.* on ${s.where}`, async () => {
+    halted = true;
+    await inFlight;
+    await removeStaged(s, ['sh', '-c', 'rm -f -- "$1" "$2".*', 'sh', joined, `/tmp/${name}`]);
+  });
   try {
     for (;;) {
-      await upload(s, local, onCell, piece.bytes, { whole: false });
+      await onCellWork(() => upload(s, local, onCell, piece.bytes, { whole: false }));
       sent += piece.bytes;
       if (!piece.more) return [joined, onCell];
-      await append(s, onCell, joined, sent);
+      await onCellWork(() => append(s, onCell, joined, sent));
       piece = await pieces.fill(local, pieceBytes);
       onCell = `/tmp/${name}.${String(++at)}`;
     }
   } catch (err) {
     await s.run({ argv: ['rm', '-f', '--', joined, onCell], writes: true, sudo: true }).catch(() => undefined);
     throw err;
+  } finally {
+    release();
   }
+}
+
+/** Removes staged files on the cell as root (`argv`: the removing command); a removal that fails is thrown, to be said. */
+export async function removeStaged(s: Pick<StageSession, 'run' | 'where'>, argv: string[]): Promise<void> {
+  const r = await s.run({ argv, writes: true, sudo: true });
+  if (r.exitCode !== 0)
+    throw new Error(`${oneLine(truncate(r.stderr.trim() || r.stdout.trim() || `exit ${String(r.exitCode)}`, 200))} on ${s.where}`);
 }
 
 /** One piece copied to `remote` in the cell's /tmp; a /tmp that filled is said as the 128 MB it is. */

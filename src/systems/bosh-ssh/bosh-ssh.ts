@@ -37,7 +37,8 @@ import {
 } from './bosh-ssh-remote.js';
 import { BoshSshMux } from './bosh-ssh-mux.js';
 import { cellHttpStream } from './cell-http.js';
-import { stageInput } from './bosh-ssh-stage.js';
+import { removeStaged, stageInput } from './bosh-ssh-stage.js';
+import { stopUndos } from '../../core/stop-undo.js';
 import { V2StreamReader } from './bosh-ssh-stream.js';
 
 export type { BoshGateway } from './bosh-ssh-argv.js';
@@ -111,15 +112,25 @@ export class BoshCellSession implements CellSession {
     }
     const remote = remoteCommand(spec);
     const inputFiles = hasInput(remote.stdin) ? await this.stage(remote.stdin, spec.stdinBytes) : undefined;
-    // v2 prints an output as it comes only without its results table; v1 mixes the streams, so its output comes whole.
-    const streamed = spec.stdout !== undefined && this.target.major === 2;
-    const marker = `dingo-recover-${randomBytes(12).toString('hex')}`;
-    const line = remoteLine({ command: remote.command, inputFiles, timeoutMs: spec.timeoutMs, marker, streamed });
-    const started = Date.now();
-    const args = boshSshArgs(this.target, this.opts.gateway, line, streamed);
-    const result = streamed ? await this.streamed(args, marker, spec, started) : await this.framed(args, marker, spec, started);
-    assertSudoWorked(spec, result, this.where, this.redactor);
-    return result;
+    // The command reads its input files and removes them; a session a signal stops before that removes them itself.
+    const release = inputFiles
+      ? stopUndos.register(`the copy of a command's input in ${inputFiles.join(' and ')} on ${this.where}`, () =>
+          removeStaged(this, ['rm', '-f', '--', ...inputFiles]),
+        )
+      : undefined;
+    try {
+      // v2 prints an output as it comes only without its results table; v1 mixes the streams, so its output comes whole.
+      const streamed = spec.stdout !== undefined && this.target.major === 2;
+      const marker = `dingo-recover-${randomBytes(12).toString('hex')}`;
+      const line = remoteLine({ command: remote.command, inputFiles, timeoutMs: spec.timeoutMs, marker, streamed });
+      const started = Date.now();
+      const args = boshSshArgs(this.target, this.opts.gateway, line, streamed);
+      const result = streamed ? await this.streamed(args, marker, spec, started) : await this.framed(args, marker, spec, started);
+      assertSudoWorked(spec, result, this.where, this.redactor);
+      return result;
+    } finally {
+      release?.();
+    }
   }
 
   /**

@@ -17,6 +17,7 @@ import { createBoshCellAccess } from '../../../src/systems/bosh-ssh/index.js';
 import { STAGE_PIECE_BYTES } from '../../../src/systems/bosh-ssh/bosh-ssh-stage.js';
 import { LocalRunner } from '../../../src/systems/local-runner.js';
 import { StepFailed } from '../../../src/core/errors.js';
+import { stopUndos } from '../../../src/core/stop-undo.js';
 import { Redactor } from '../../../src/core/redact.js';
 import type { CellAccess } from '../../../src/core/seams.js';
 import { setUpFakeClis, type FakeClis } from '../../support/fake-cli/install.js';
@@ -212,6 +213,47 @@ describe.skipIf(!sshdAvailable)('an input larger than the cell’s /tmp, through
       } finally {
         await session.close();
         await new LocalRunner().run({ argv: ['rm', '-f', heldOnCell], writes: true });
+      }
+    });
+  });
+
+  describe('v1 (Ruby), a session stopped by a signal', () => {
+    const cell = cellFor(BOSH_VERSIONS.v1);
+
+    it('removes, as it stops, what was copied of an input so far: the pieces put together and the piece in /tmp', async () => {
+      const c = cell();
+      const session = await c.access.open(IP);
+      // Two and a half pieces come, then the input waits (a tar still reading the archive) until it fails.
+      let fail: (err: Error) => void = () => undefined;
+      const waiting = new Promise<never>((_, reject) => {
+        fail = reject;
+      });
+      const input = Readable.from(
+        (async function* () {
+          yield randomBytes(MiB);
+          yield randomBytes(MiB);
+          yield randomBytes(MiB / 2);
+          await waiting;
+        })(),
+      );
+      input.on('error', () => undefined);
+      const run = session.run({ argv: ['cat'], stdin: input, writes: false }).catch((e: unknown) => e);
+      try {
+        await expect.poll(() => readdirSync(c.stage).length, { timeout: 60_000, interval: 200 }).toBe(1);
+        const [name] = readdirSync(c.stage) as [string];
+        const pending = stopUndos.whatIsPending();
+        expect(pending).toEqual([
+          `the copy of a command's input in ${c.stage}/${name} and /tmp/${name}.* on cell ${IP} (bosh ssh ${INSTANCE})`,
+        ]);
+        const said: string[] = [];
+        await stopUndos.stop((l) => said.push(l), 60_000);
+        expect(said).toEqual([`removing ${pending[0]!}`, `removed ${pending[0]!}`]);
+        expect(readdirSync(c.stage)).toEqual([]);
+        expect(leftInTmp([name])).toEqual([]);
+      } finally {
+        fail(new Error('the input failed'));
+        await run;
+        await session.close();
       }
     });
   });
