@@ -12,7 +12,7 @@ import { commandLine } from '../../core/command-line.js';
 import { DingoError, EXIT, Interrupted, isClosedOutput, messageOf, uncaughtReport } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import { signalWords } from '../../core/signals.js';
-import { stopUndos } from '../../core/stop-undo.js';
+import { stopUndos, type StopUndos } from '../../core/stop-undo.js';
 import { onWaiting } from '../../core/waits.js';
 import { Journal, openJournalForAppend } from '../journal/journal.js';
 import { Reporter } from '../operator/reporter.js';
@@ -49,6 +49,8 @@ export interface SessionOf {
   runtime: Runtime;
   stealLock?: boolean;
   verbose?: boolean;
+  /** What a stop signal removes from the platform before the process exits; default: the process's own. */
+  undos?: StopUndos;
 }
 
 /** Takes the run's lock, then opens its journal (repairing a torn last event of a resumed one); the lock is let go if that fails. */
@@ -95,9 +97,11 @@ export class RunSession {
   private readonly stopWaitNotices: () => void;
   /** A stop signal came: what the session made on the platform is being removed before it exits. */
   private stopping = false;
+  private readonly undos: StopUndos;
 
   constructor(readonly of: SessionOf) {
     const { runtime } = of;
+    this.undos = of.undos ?? stopUndos;
     ({ lock: this.lock, journal: this.journal } = lockAndOpen(of.runDir, of.resuming, of.stealLock, runtime, of.mode !== 'rehearsal'));
     this.reporter = new Reporter(of.out, runtime.redactor, of.mode === 'rehearsal', { verbose: of.verbose === true });
     this.announceTakeover();
@@ -135,6 +139,8 @@ export class RunSession {
 
   /** The run is done: its report is written, and the exit code says whether a step could not do all its work. */
   async done(): Promise<number> {
+    // A stop signal's session is removing what it made on the platform: it ends the process itself.
+    await this.undos.held();
     const report = writeIncidentReport(this.of.stateDir, this.of.runId, this.of.runbook);
     // A step that could not do all its work (in this session or an earlier one) makes the run done with warnings.
     const exitCode = warnedSteps(report.transcript).length ? EXIT.doneWithWarnings : EXIT.done;
@@ -150,6 +156,8 @@ export class RunSession {
 
   /** A step stopped the session (a Ctrl-C at a question as an interruption): on the record; its exit code. */
   async stopped(error: unknown): Promise<number> {
+    // A step that failed because a stop signal's session removed what it used: the signal ends the process.
+    await this.undos.held();
     const exitCode = stoppedExitCode(error);
     if (error instanceof Interrupted) this.journal.append({ type: 'run.interrupted', signal: 'SIGINT', atQuestion: true });
     else this.journal.append({ type: 'run.stopped', exitCode, error: messageOf(error) });
@@ -194,7 +202,7 @@ export class RunSession {
     this.reporter.close();
     out.write(`\ninterrupted (${signalWords(signal)}); resume with: ${commandLine(['resume', runId])}\n`);
     for (const f of this.followers) f.interrupted?.(signal);
-    if (!stopUndos.whatIsPending().length) {
+    if (!this.undos.whatIsPending().length) {
       this.exitInterrupted();
       return;
     }
@@ -204,7 +212,7 @@ export class RunSession {
     const say = (line: string): void => {
       out.write(runtime.redactor.redact(`  ${line}\n`));
     };
-    void stopUndos.stop(say, STOP_UNDO_MS).finally(() => {
+    void this.undos.stop(say, STOP_UNDO_MS).finally(() => {
       this.exitInterrupted();
     });
   }

@@ -173,6 +173,9 @@ describe("the drill's copy of the old archive on this machine", () => {
     expect(what, stopped.stdout).not.toBeNull();
     expect(stopped.stdout).toContain(`removed ${what![1]!}\n`);
     expect(drillOnCell(stopped)).toEqual([]);
+    // The drill that lost its container meanwhile does not end the run as failed: the signal ends it.
+    const types = readJournal(join(stopped.state, 'runs', stopped.runId, 'journal.ndjson')).map((e) => e.type);
+    expect(types.slice(types.indexOf('run.interrupted'))).not.toContain('run.stopped');
     expect(await abandoned(stopped)).not.toContain('left on ');
   });
 

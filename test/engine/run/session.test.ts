@@ -11,6 +11,7 @@ import { tempDirs } from '../../support/temp-dirs.js';
 import { testRuntime } from '../../support/runtime.js';
 import { actionRegistry } from '../../../src/actions/index.js';
 import { StepFailed } from '../../../src/core/errors.js';
+import { StopUndos } from '../../../src/core/stop-undo.js';
 import type { ProcessControl } from '../../../src/core/runtime.js';
 import { readJournal } from '../../../src/engine/journal/index.js';
 import { loadRunbook } from '../../../src/engine/runbook/runbook.js';
@@ -30,8 +31,11 @@ class Ended extends Error {
   }
 }
 
-/** A session on a fresh run folder, with a process control that keeps what it was asked. */
-function session() {
+/**
+ * A session on a fresh run folder, with a process control that keeps what it was asked: an exit throws
+ * Ended, or, given `exits`, is kept there (an exit from a promise, which nothing would catch).
+ */
+function session(o: { undos?: StopUndos; exits?: number[] } = {}) {
   const stateDir = tmp();
   const runId = '20260101-000000-abcd';
   const runDir = createRunDir(stateDir, runId);
@@ -54,7 +58,10 @@ function session() {
       };
     },
     exit(code, lastWords) {
-      throw new Ended(code, lastWords);
+      if (!o.exits) throw new Ended(code, lastWords);
+      o.exits.push(code);
+      // A real exit does not return; this one does, for the test to look after it.
+      return undefined as never;
     },
   };
   const runbookFile = resolve(ROOT, 'runbooks/recover-deleted-service.yaml');
@@ -73,6 +80,7 @@ function session() {
       },
     }),
     runtime: testRuntime({ process: control }),
+    undos: o.undos ?? new StopUndos(),
   });
   s.journal.append({
     type: 'run.created',
@@ -108,6 +116,45 @@ describe("a run's session", () => {
     expect(last).toMatchObject({ type: 'run.interrupted', signal: 'SIGHUP' });
     s.close();
     expect(heard.unheard).toBe(true);
+  });
+
+  it('stopped while a drill runs on a cell, removes its container there first, and a step that ends meanwhile does not end the run', async () => {
+    const undos = new StopUndos();
+    const exits: number[] = [];
+    const { s, runDir, heard, screen } = session({ undos, exits });
+    let removed: () => void = () => undefined;
+    undos.register(
+      "the drill's container d1 and folder /var/vcap/store/d1 on cell 10.0.0.1",
+      () => new Promise<void>((r) => (removed = r)),
+    );
+    heard.stop!('SIGINT');
+    expect(screen()).toContain("removing the drill's container d1 and folder /var/vcap/store/d1 on cell 10.0.0.1");
+    // The drill fails, its container gone: neither its failure nor a next step goes on the record.
+    let ended = false;
+    void s.stopped(new StepFailed('the drill lost its container')).then(() => (ended = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ended).toBe(false);
+    expect(exits).toEqual([]);
+    expect(existsSync(join(runDir, LOCK_FILE))).toBe(true);
+    removed();
+    await expect.poll(() => exits).toEqual([130]);
+    expect(screen()).toContain("removed the drill's container d1");
+    expect(existsSync(join(runDir, LOCK_FILE))).toBe(false);
+    expect(readJournal(join(runDir, 'journal.ndjson')).at(-1)).toMatchObject({ type: 'run.interrupted', signal: 'SIGINT' });
+    expect(ended).toBe(false);
+    s.close();
+  });
+
+  it('stopped a second time while it removes what it made, exits at once', () => {
+    const undos = new StopUndos();
+    const exits: number[] = [];
+    const { s, heard } = session({ undos, exits });
+    undos.register("the drill's container d1 on cell 10.0.0.1", () => new Promise<void>(() => undefined));
+    heard.stop!('SIGINT');
+    expect(exits).toEqual([]);
+    heard.stop!('SIGINT');
+    expect(exits).toEqual([130]);
+    s.close();
   });
 
   it('records an error nothing caught before the process ends: on the record and on the screen redacted, the lock let go', () => {
