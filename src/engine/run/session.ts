@@ -212,6 +212,11 @@ export class RunSession {
     const say = (line: string): void => {
       out.write(runtime.redactor.redact(`  ${line}\n`));
     };
+    // The first signal's listener is gone (a signal is heard once): the second is heard here, and ends the process
+    // as an exit does, its local copies removed (core/exit-cleanup.ts), not by the signal's default.
+    runtime.process.onStop(() => {
+      this.exitInterrupted();
+    });
     void this.undos.stop(say, STOP_UNDO_MS).finally(() => {
       this.exitInterrupted();
     });
