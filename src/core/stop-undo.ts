@@ -3,7 +3,7 @@
  * tenant's data on a cell, which only commands on that cell remove (a local folder goes with the
  * process, exit-cleanup.ts). Its owner registers it while it exists and lets it go once it removed it
  * itself. A signal's session, instead of exiting at once, runs what is still registered, for a limited
- * time, then exits; meanwhile no new step starts (`heldWhileStopping`), so nothing the operator stopped
+ * time, then exits; meanwhile no new step starts (`held`), so nothing the operator stopped
  * goes on. A second signal exits at once, leaving what is not yet removed to resume and `abandon`,
  * which name it from the journal.
  */

@@ -145,11 +145,15 @@ async function inPieces(
   }
 }
 
+/** A command's answer on one line of at most `max` characters: its error, else its output, else its exit code. */
+function whatItSaid(r: CommandResult, max: number): string {
+  return oneLine(truncate(r.stderr.trim() || r.stdout.trim() || `exit ${String(r.exitCode)}`, max));
+}
+
 /** Removes staged files on the cell as root (`argv`: the removing command); a removal that fails is thrown, to be said. */
 export async function removeStaged(s: Pick<StageSession, 'run' | 'where'>, argv: string[]): Promise<void> {
   const r = await s.run({ argv, writes: true, sudo: true });
-  if (r.exitCode !== 0)
-    throw new Error(`${oneLine(truncate(r.stderr.trim() || r.stdout.trim() || `exit ${String(r.exitCode)}`, 200))} on ${s.where}`);
+  if (r.exitCode !== 0) throw new Error(`${whatItSaid(r, 200)} on ${s.where}`);
 }
 
 /** One piece copied to `remote` in the cell's /tmp; a /tmp that filled is said as the 128 MB it is. */
@@ -173,7 +177,7 @@ async function append(s: StageSession, piece: string, joined: string, sent: numb
   const script = 'umask 077 && cat -- "$1" >> "$2"; c=$?; rm -f -- "$1"; exit $c';
   const r = await s.run({ argv: ['sh', '-c', script, 'sh', piece, joined], writes: true, sudo: true });
   if (r.exitCode === 0) return;
-  const said = oneLine(truncate(r.stderr.trim() || r.stdout.trim() || `exit ${String(r.exitCode)}`, 300));
+  const said = whatItSaid(r, 300);
   if (NO_SPACE.test(said)) {
     throw new StepFailed(`${joined}'s disk filled on ${s.where} after ${formatBytes(sent)} of the command's input: ${said}`, {
       hint: `nothing ran, and what was copied is removed; free space on the cell's ephemeral disk (df -h ${joined.slice(0, joined.lastIndexOf('/'))}), or reach the cell over SSH (--ssh-via direct) or with bosh CLI v2, whose session streams the input without copying it`,
