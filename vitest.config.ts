@@ -23,14 +23,15 @@ const interrupted = process.env.DINGO_TEST_INTERRUPTED === '1';
  * not know yet. Those figures came from a pass of five workers, whose files ran in under 10 s; durations.json now
  * holds a pass of eight workers (the suite's count then), where the same files take longer (a file's wall time,
  * with more workers on the two cores): 18 s there keeps that split (256 files shared against 257; the pass: 499 s,
- * 963 CPU-s).
+ * 963 CPU-s). It holds a pass of four workers on a quicker machine now, where 18 s shares 313 files (37 more,
+ * each under 18 s there): the passes measured below for the workers' count ran so, every test passing.
  */
 const SHARED_UNDER_S = 18;
 const durations = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8')) as Durations;
 const testFiles = readdirSync(new URL('./test/', import.meta.url), { recursive: true, encoding: 'utf8' })
   .map((file) => `test/${file}`)
   .filter((file) => file.endsWith('.test.ts') && file.startsWith('test/support/interrupted/') === interrupted);
-const shared = testFiles.filter((file) => (durations[file] ?? Infinity) < SHARED_UNDER_S);
+const shared = testFiles.filter((file) => (durations[file]?.wall ?? Infinity) < SHARED_UNDER_S);
 // Each project names its files, and neither sets `exclude`: a project's own would set aside the command
 // line's (`--exclude`, .ci/run's halves).
 const projects: TestProjectInlineConfiguration[] = [
@@ -49,7 +50,8 @@ export default defineConfig({
     pool: 'forks',
     // At the end of a pass, the files that cost the most CPU (test/support/cpu-reporter.ts): a pass is CPU-bound.
     reporters: ['default', './test/support/cpu-reporter.ts'],
-    // The longest files start first (test/support/longest-first.ts), so none of minutes runs alone at the end.
+    // The longest files start first, so none of minutes runs alone at the end, but those that mostly wait only in
+    // the workers past the cores (test/support/longest-first.ts, planned-order.ts).
     sequence: { sequencer: LongestFirst },
     // Vitest's default (one worker less than the cores) runs the suite one file at a time on a 2-core
     // machine, while many files wait: on the platform's polls (1 s, then longer, as the live tool
@@ -67,11 +69,18 @@ export default defineConfig({
     // 941 s and 1,507, three 966 s and 1,417. A worker more than the cores can keep busy adds CPU-seconds
     // (the cores share their caches and the kernel its page faults among more processes: the PostgreSQL majors
     // matrix took 155 CPU-s beside seven other files, 104 beside three, 86 alone), and three left the cores a
-    // third idle through the first three minutes, while v1's recovery and the servers' starts waited. So: two
-    // more workers than the cores, one for the file that mostly sleeps and one for the waits of the others.
+    // third idle through the first three minutes, while v1's recovery and the servers' starts waited. Two more
+    // workers than the cores then, one for the file that mostly sleeps and one for the waits of the others; but
+    // longest first started three files through bosh ssh together, which mostly wait on a director, and on a
+    // quicker quiet 2-core machine four workers left the cores half idle for the first two and a half minutes
+    // (490 s twice, 684 and 734 CPU-s). Planned so that the files that wait take only the workers past the cores
+    // (test/support/planned-order.ts), four workers moved that idle time to the end (493 s), and five kept the
+    // cores 95 to 99% busy until the last minute: 418 and 421 s, 630 and 650 CPU-s, against 433 s and 651 for
+    // five workers longest first; six, 403 s and 672 CPU-s, busy until the last 40 s. So: four more workers than
+    // the cores, which the files that wait take (the longest of them wait on a director 45 s at a time).
     // DINGO_TEST_WORKERS sets another count: vitest's own --maxWorkers does not
     // reach the projects below, which take this one.
-    maxWorkers: Number(process.env.DINGO_TEST_WORKERS) || availableParallelism() + 2,
+    maxWorkers: Number(process.env.DINGO_TEST_WORKERS) || availableParallelism() + 4,
     // Each worker's HOME, XDG folders, AWS, cf, BOSH and Docker settings are its own (test-environment.ts).
     setupFiles: ['test/support/setup.ts'],
     globalSetup: [

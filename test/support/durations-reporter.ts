@@ -3,8 +3,10 @@
  *   npx vitest run --reporter=default --reporter=./test/support/durations-reporter.ts
  * Each file's seconds in its worker, whole: preparing it, importing it, the setup files, and its tests
  * with their hooks. A file whose work is in a `beforeAll` (a whole recovery run once, then read by its
- * tests) takes that long, not the few seconds its tests alone take. A pass that ran only some files, or
- * where one failed, writes nothing: its durations are no pass's.
+ * tests) takes that long, not the few seconds its tests alone take. Beside them, the CPU-seconds the file
+ * cost (./file-cpu.ts): a file of minutes that mostly waits (on a director's tasks, say) needs a worker
+ * but hardly a core. A pass that ran only some files, or where one failed, writes nothing: its durations
+ * are no pass's.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -31,7 +33,8 @@ export default class DurationsReporter implements Reporter {
         .map((m) => {
           const d = m.diagnostic();
           const ms = d.environmentSetupDuration + d.prepareDuration + d.collectDuration + d.setupDuration + d.duration;
-          return [relative(root, m.moduleId), Math.max(1, Math.round(ms / 1000))] as const;
+          const cpu = Math.round((m.meta().cpuSeconds ?? 0) * 10) / 10;
+          return [relative(root, m.moduleId), { wall: Math.max(1, Math.round(ms / 1000)), cpu }] as const;
         })
         .sort(([a], [b]) => a.localeCompare(b)),
     );
