@@ -73,7 +73,7 @@ export default defineConfig({
     // workers than the cores then, one for the file that mostly sleeps and one for the waits of the others; but
     // longest first started three files through bosh ssh together, which mostly wait on a director, and on a
     // quicker quiet 2-core machine four workers left the cores half idle for the first two and a half minutes
-    // (490 s twice, 684 and 734 CPU-s). Planned so that the files that wait take only the workers past the cores
+    // (490 s twice, 684 and 692 CPU-s). Planned so that the files that wait take only the workers past the cores
     // (test/support/planned-order.ts), four workers moved that idle time to the end (493 s), and five kept the
     // cores 95 to 99% busy until the last minute: 418 and 421 s, 630 and 650 CPU-s, against 433 s and 651 for
     // five workers longest first; six, 403 s and 672 CPU-s, busy until the last 40 s. So: four more workers than
