@@ -5,9 +5,9 @@
  * take. When a worker frees, the file it takes is the longest whose waiting still fits in them
  * (what the running files wait, a worker less the share of a core each keeps busy, at most the
  * workers less the cores); else the one that waits least; and first of all the longest, when it would
- * end in the last part of the pass if started any later. Longest first alone started the files of minutes together:
- * three through bosh ssh, which mostly wait on a director, left two cores half idle for two and a half
- * minutes; taking only the files that work first left them waiting together later.
+ * end in the last part of the pass if started any later. Longest first alone started the files of
+ * minutes together: three through bosh ssh, which mostly wait on a director, left two cores half idle
+ * for two and a half minutes; taking only the files that work first left them waiting together later.
  */
 
 /** A file to place: how long it runs, and the share of a core it keeps busy meanwhile. */
@@ -41,8 +41,8 @@ const waits = (f: { cores: number }): number => 1 - Math.min(1, f.cores);
 
 /**
  * The index in `left` (longest first) of the file to start: the longest, when it would end past
- * ENDS_BY of the pass if started any later; else the longest whose waiting fits in the slack the running files leave;
- * else the one that waits least.
+ * ENDS_BY of the pass if started any later; else the longest whose waiting fits in the slack the
+ * running files leave; else the one that waits least.
  */
 function nextFile(left: readonly FileCost<unknown>[], at: Moment): number {
   if ((left[0]?.wall ?? 0) >= ENDS_BY * at.end - at.now) return 0;
