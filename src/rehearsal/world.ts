@@ -74,7 +74,7 @@ export class World implements SimWorld {
     return state;
   }
 
-  /** Saves the whole state atomically (temp file, fsync, rename). */
+  /** Saves the whole state atomically, not fsynced (json-state.ts `replaceFile`). */
   save(): void {
     // The simulated world must survive a killed process (crash tests resume it), not a power cut.
     replaceFile(join(this.dir, WORLD_FILE), seal(JSON.stringify(this.state), this.sealed));
