@@ -14,10 +14,10 @@ const interrupted = process.env.DINGO_TEST_INTERRUPTED === '1';
 /**
  * The files that share a worker process with the files before them: those a whole pass on a quiet
  * 2-core machine (durations.json) ran in under SHARED_UNDER_S seconds. A process of its own costs a
- * file its start and its imports, more than most short files' own work. A shared file still gets the
- * project's modules, its environment and its leftovers' cleanup anew (test/support/setup.ts); only the
- * packages Node loads itself stay loaded. The 193 files under 3 s: 90 CPU-s shared against 129 to 151 each in a
- * process of its own. A whole pass: 560 s and 946 CPU-s against 589 s and 1,017, every test passing;
+ * file its start and its imports, more than most short files' own work. A shared file keeps the modules
+ * the files before it loaded, and gets its environment and its leftovers' cleanup anew
+ * (test/support/setup.ts); one that replaces a module (`vi.mock`) keeps a process of its own. The 193
+ * files under 3 s: 90 CPU-s shared against 129 to 151 each in a process of its own. A whole pass: 560 s and 946 CPU-s against 589 s and 1,017, every test passing;
  * sharing every file under 40 s (296 files) was no better (574 s, 970 CPU-s). The longer files (servers,
  * live runs, archives of hundreds of megabytes) keep a process each, and so does a file durations.json does
  * not know yet. Those figures came from a pass of five workers, whose files ran in under 10 s; durations.json now
@@ -31,7 +31,9 @@ const durations = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8')) as Durations;
 const testFiles = readdirSync(new URL('./test/', import.meta.url), { recursive: true, encoding: 'utf8' })
   .map((file) => `test/${file}`)
   .filter((file) => file.endsWith('.test.ts') && file.startsWith('test/support/interrupted/') === interrupted);
-const shared = testFiles.filter((file) => (durations[file]?.wall ?? Infinity) < SHARED_UNDER_S);
+/** A file that replaces a module (`vi.mock`): the modules the files before it loaded would not see its stand-in. */
+const replacesModule = (file: string): boolean => /\bvi\.(mock|doMock)\(/.test(readFileSync(new URL(`./${file}`, import.meta.url), 'utf8'));
+const shared = testFiles.filter((file) => (durations[file]?.wall ?? Infinity) < SHARED_UNDER_S && !replacesModule(file));
 // Each project names its files, and neither sets `exclude`: a project's own would set aside the command
 // line's (`--exclude`, .ci/run's halves).
 const projects: TestProjectInlineConfiguration[] = [
