@@ -17,10 +17,10 @@ const interrupted = process.env.DINGO_TEST_INTERRUPTED === '1';
  * file its start and its imports, more than most short files' own work. A shared file keeps the modules
  * the files before it loaded, and gets its environment and its leftovers' cleanup anew
  * (test/support/setup.ts); one that replaces a module (`vi.mock`) keeps a process of its own. The 193
- * files under 3 s: 90 CPU-s shared against 129 to 151 each in a process of its own. A whole pass: 560 s and 946 CPU-s against 589 s and 1,017, every test passing;
- * sharing every file under 40 s (296 files) was no better (574 s, 970 CPU-s). The longer files (servers,
- * live runs, archives of hundreds of megabytes) keep a process each, and so does a file durations.json does
- * not know yet. Those figures came from a pass of five workers, whose files ran in under 10 s; durations.json now
+ * files under 3 s: 90 CPU-s shared against 129 to 151 each in a process of its own. A whole pass: 560 s
+ * and 946 CPU-s against 589 s and 1,017, every test passing; sharing every file under 40 s (296 files)
+ * was no better (574 s, 970 CPU-s). The longer files (servers, live runs, archives of hundreds of
+ * megabytes) keep a process each, and so does a file durations.json does not know yet. Those figures came from a pass of five workers, whose files ran in under 10 s; durations.json now
  * holds a pass of eight workers (the suite's count then), where the same files take longer (a file's wall time,
  * with more workers on the two cores): 18 s there keeps that split (256 files shared against 257; the pass: 499 s,
  * 963 CPU-s). It holds a pass of four workers on a quicker machine now, where 18 s shares 313 files (37 more,
